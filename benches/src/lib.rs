@@ -1,0 +1,1 @@
+//! Criterion benchmarks of `runtime` against tokio live in `benches/benches/`.

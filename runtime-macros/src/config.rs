@@ -1,0 +1,650 @@
+//! Parsing the options of `#[main(...)]` and `#[test(...)]` into a [`Config`].
+//!
+//! Every option is `name = literal`. Parsing never stops at the first mistake: it collects
+//! one error per bad option (combined into a single `syn::Error`) and still returns the
+//! options that were valid, so the expansion can stay close to what the user asked for while
+//! the errors are reported.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Ident, Lit, Token};
+
+/// Which of the two attributes is being expanded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `#[main]`: defaults to the multi-thread flavor.
+    Main,
+    /// `#[test]`: defaults to the current-thread flavor and registers a test.
+    Test,
+}
+
+impl Kind {
+    /// The attribute as users write it, for error messages.
+    pub(crate) fn attribute(self) -> &'static str {
+        match self {
+            Kind::Main => "`#[runtime::main]`",
+            Kind::Test => "`#[runtime::test]`",
+        }
+    }
+
+    /// The flavor used when no `flavor` option is given.
+    pub(crate) fn default_flavor(self) -> Flavor {
+        match self {
+            Kind::Main => Flavor::MultiThread,
+            Kind::Test => Flavor::CurrentThread,
+        }
+    }
+}
+
+/// The scheduler a generated runtime uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    /// `flavor = "multi_thread"`.
+    MultiThread,
+    /// `flavor = "current_thread"`.
+    CurrentThread,
+}
+
+impl Flavor {
+    /// Every flavor, in the order error messages list them.
+    const ALL: [Flavor; 2] = [Flavor::MultiThread, Flavor::CurrentThread];
+
+    /// The string users write after `flavor =`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Flavor::MultiThread => "multi_thread",
+            Flavor::CurrentThread => "current_thread",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Flavor> {
+        Flavor::ALL.into_iter().find(|flavor| flavor.name() == name)
+    }
+
+    /// A flavor the user probably meant by `name` (`"multi-thread"`, `"CurrentThread"`, ...).
+    fn guess(name: &str) -> Option<Flavor> {
+        let squash = |s: &str| -> String {
+            s.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let wanted = squash(name);
+        Flavor::ALL
+            .into_iter()
+            .find(|flavor| squash(flavor.name()) == wanted)
+    }
+}
+
+/// Which parts of the runtime the generated code may use. Both are `false` until the
+/// corresponding piece of `runtime` lands; see the constants in `lib.rs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Features {
+    /// `Builder::new_multi_thread()` and `Builder::worker_threads` exist.
+    pub(crate) multi_thread: bool,
+    /// `Builder::start_paused` (the paused clock of the time driver) exists.
+    pub(crate) start_paused: bool,
+}
+
+/// The options of one attribute, after validation.
+#[derive(Clone)]
+pub(crate) struct Config {
+    /// The flavor asked for (or the default of the attribute).
+    pub(crate) flavor: Flavor,
+    /// `worker_threads = N`, with the span of `N`.
+    pub(crate) worker_threads: Option<(usize, Span)>,
+    /// `start_paused = bool`; only ever `Some` when [`Features::start_paused`] is on.
+    pub(crate) start_paused: Option<bool>,
+    /// The path to the runtime crate: `::runtime` unless `crate = "..."` says otherwise.
+    pub(crate) crate_path: syn::Path,
+}
+
+impl Config {
+    /// The configuration of an attribute written without options.
+    pub(crate) fn default_for(kind: Kind) -> Config {
+        Config {
+            flavor: kind.default_flavor(),
+            worker_threads: None,
+            start_paused: None,
+            crate_path: syn::parse_quote!(::runtime),
+        }
+    }
+}
+
+/// The names of the options, in the order error messages list them.
+const OPTIONS: [&str; 4] = ["flavor", "worker_threads", "start_paused", "crate"];
+
+/// One `name` or `name = value` item of the attribute's arguments.
+struct RawOption {
+    name: Ident,
+    value: Option<(Token![=], Expr)>,
+}
+
+impl ToTokens for RawOption {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        self.name.to_tokens(tokens);
+        if let Some((eq, value)) = &self.value {
+            eq.to_tokens(tokens);
+            value.to_tokens(tokens);
+        }
+    }
+}
+
+impl Parse for RawOption {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        // `parse_any` so that the keyword `crate` is accepted as an option name.
+        let name = Ident::parse_any(input).map_err(|err| {
+            syn::Error::new(
+                err.span(),
+                format!(
+                    "expected an option such as `flavor = \"current_thread\"`; \
+                     the options are {}",
+                    list(&OPTIONS)
+                ),
+            )
+        })?;
+        let value = if input.peek(Token![=]) {
+            Some((input.parse()?, input.parse()?))
+        } else {
+            None
+        };
+        Ok(RawOption { name, value })
+    }
+}
+
+/// The result of parsing: what was valid, and the errors for what was not.
+pub(crate) struct Parsed {
+    /// The configuration built from the valid options (defaults for the rest).
+    pub(crate) config: Config,
+    /// Every problem found, combined; `None` when the options are fine.
+    pub(crate) error: Option<syn::Error>,
+}
+
+/// Parses the tokens between the attribute's parentheses.
+pub(crate) fn parse(kind: Kind, features: Features, args: TokenStream) -> Parsed {
+    let mut config = Config::default_for(kind);
+    let options = match Punctuated::<RawOption, Token![,]>::parse_terminated.parse2(args) {
+        Ok(options) => options,
+        Err(error) => {
+            return Parsed {
+                config,
+                error: Some(error),
+            }
+        }
+    };
+
+    let mut errors = Errors::default();
+    let mut seen: Vec<String> = Vec::new();
+    // For the check of `worker_threads` against the flavor, once every option is read:
+    // whether the flavor was written out, and the `worker_threads` option itself.
+    let mut explicit_flavor = false;
+    let mut worker_threads_option = None;
+
+    for option in &options {
+        let name = option.name.unraw().to_string();
+        if !OPTIONS.contains(&name.as_str()) {
+            errors.push(unknown_option(&option.name, &name));
+            continue;
+        }
+        if seen.contains(&name) {
+            errors.push(syn::Error::new(
+                option.name.span(),
+                format!("the option `{name}` is given more than once"),
+            ));
+            continue;
+        }
+        seen.push(name.clone());
+
+        let Some((_, value)) = &option.value else {
+            errors.push(syn::Error::new(
+                option.name.span(),
+                format!("the option `{name}` needs a value: `{}`", example(&name)),
+            ));
+            continue;
+        };
+        let lit = literal(value);
+
+        match name.as_str() {
+            "flavor" => match lit {
+                Some(Lit::Str(s)) => {
+                    let written = s.value();
+                    match Flavor::from_name(&written) {
+                        Some(flavor) => {
+                            config.flavor = flavor;
+                            explicit_flavor = true;
+                        }
+                        None => errors.push(unknown_flavor(s.span(), &written)),
+                    }
+                }
+                _ => errors.push(not_a_literal(value, "flavor", "a string literal")),
+            },
+            "worker_threads" => match lit {
+                Some(Lit::Int(int)) => match int.base10_parse::<usize>() {
+                    Ok(0) => errors.push(syn::Error::new(
+                        int.span(),
+                        "`worker_threads` must be greater than zero",
+                    )),
+                    Ok(n) => {
+                        config.worker_threads = Some((n, int.span()));
+                        worker_threads_option = Some(option);
+                    }
+                    Err(err) => errors.push(syn::Error::new(
+                        int.span(),
+                        format!("`worker_threads` must be a positive integer: {err}"),
+                    )),
+                },
+                _ => errors.push(not_a_literal(value, "worker_threads", "an integer literal")),
+            },
+            "start_paused" => match lit {
+                Some(Lit::Bool(b)) => {
+                    if features.start_paused {
+                        config.start_paused = Some(b.value);
+                    } else {
+                        errors.push(syn::Error::new_spanned(
+                            option,
+                            "`start_paused` needs the paused clock of the time driver, \
+                             which has not landed in `runtime` yet; remove this option",
+                        ));
+                    }
+                }
+                _ => errors.push(not_a_literal(value, "start_paused", "`true` or `false`")),
+            },
+            "crate" => match lit {
+                Some(Lit::Str(s)) => match s.parse::<syn::Path>() {
+                    Ok(path) => config.crate_path = path,
+                    Err(_) => errors.push(syn::Error::new(
+                        s.span(),
+                        format!(
+                            "`crate` must name a path to the runtime crate, \
+                             such as `crate = \"runtime\"`, not {:?}",
+                            s.value()
+                        ),
+                    )),
+                },
+                _ => errors.push(not_a_literal(value, "crate", "a string literal")),
+            },
+            _ => unreachable!("every name in OPTIONS is handled"),
+        }
+    }
+
+    if let Some(option) = worker_threads_option {
+        if config.flavor == Flavor::CurrentThread {
+            let message = if explicit_flavor {
+                "`worker_threads` cannot be used with `flavor = \"current_thread\"`, which runs \
+                 everything on the calling thread; use `flavor = \"multi_thread\"` or remove \
+                 `worker_threads`"
+                    .to_string()
+            } else {
+                format!(
+                    "`worker_threads` needs `flavor = \"multi_thread\"`: {} runs on the \
+                     current-thread flavor by default; add `flavor = \"multi_thread\"` or \
+                     remove `worker_threads`",
+                    kind.attribute()
+                )
+            };
+            errors.push(syn::Error::new_spanned(option, message));
+            config.worker_threads = None;
+        }
+    }
+
+    Parsed {
+        config,
+        error: errors.finish(),
+    }
+}
+
+/// Several errors folded into one `syn::Error`, which renders as one `compile_error!` each.
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    pub(crate) fn finish(self) -> Option<syn::Error> {
+        self.0
+    }
+}
+
+/// The literal in `value`, looking through the invisible groups a `macro_rules!` adds.
+fn literal(value: &Expr) -> Option<&Lit> {
+    match value {
+        Expr::Lit(lit) => Some(&lit.lit),
+        Expr::Group(group) => literal(&group.expr),
+        _ => None,
+    }
+}
+
+fn unknown_option(ident: &Ident, name: &str) -> syn::Error {
+    let mut message = format!("unknown option `{name}`");
+    if let Some(flavor) = Flavor::guess(name) {
+        message.push_str(&format!(
+            "; to choose the flavor, write `flavor = \"{}\"`",
+            flavor.name()
+        ));
+    }
+    message.push_str(&format!("; the options are {}", list(&OPTIONS)));
+    syn::Error::new(ident.span(), message)
+}
+
+fn unknown_flavor(span: Span, written: &str) -> syn::Error {
+    let names: Vec<&str> = Flavor::ALL.iter().map(|f| f.name()).collect();
+    let mut message = format!("unknown flavor {written:?}");
+    if let Some(flavor) = Flavor::guess(written) {
+        message.push_str(&format!("; did you mean \"{}\"?", flavor.name()));
+    }
+    message.push_str(&format!("; the flavors are {}", quoted_list(&names)));
+    syn::Error::new(span, message)
+}
+
+fn not_a_literal(value: &Expr, name: &str, wanted: &str) -> syn::Error {
+    let mut message = format!("the option `{name}` takes {wanted}");
+    // `flavor = current_thread` is a likely slip: suggest the quoted form.
+    if let Expr::Path(path) = value {
+        if let Some(ident) = path.path.get_ident() {
+            if name == "flavor" || name == "crate" {
+                message.push_str(&format!(": `{name} = \"{ident}\"`"));
+                return syn::Error::new_spanned(value, message);
+            }
+        }
+    }
+    message.push_str(&format!(", such as `{}`", example(name)));
+    syn::Error::new_spanned(value, message)
+}
+
+/// An example of the option `name` written correctly.
+fn example(name: &str) -> &'static str {
+    match name {
+        "flavor" => "flavor = \"multi_thread\"",
+        "worker_threads" => "worker_threads = 4",
+        "start_paused" => "start_paused = true",
+        _ => "crate = \"runtime\"",
+    }
+}
+
+/// `` `a`, `b` and `c` ``
+fn list(names: &[&str]) -> String {
+    join(names.iter().map(|name| format!("`{name}`")).collect())
+}
+
+/// `"a" and "b"`
+fn quoted_list(names: &[&str]) -> String {
+    join(names.iter().map(|name| format!("\"{name}\"")).collect())
+}
+
+fn join(mut items: Vec<String>) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items.remove(0),
+        _ => {
+            let last = items.pop().unwrap_or_default();
+            format!("{} and {last}", items.join(", "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    const NOW: Features = Features {
+        multi_thread: false,
+        start_paused: false,
+    };
+    const LATER: Features = Features {
+        multi_thread: true,
+        start_paused: true,
+    };
+
+    fn ok(kind: Kind, args: TokenStream) -> Config {
+        let parsed = parse(kind, NOW, args);
+        if let Some(error) = parsed.error {
+            panic!("unexpected error: {error}");
+        }
+        parsed.config
+    }
+
+    /// The messages of all errors for `args`.
+    fn errors(kind: Kind, features: Features, args: TokenStream) -> Vec<String> {
+        let error = parse(kind, features, args)
+            .error
+            .expect("the options should be rejected");
+        error.into_iter().map(|e| e.to_string()).collect()
+    }
+
+    fn error(kind: Kind, args: TokenStream) -> String {
+        let mut all = errors(kind, NOW, args);
+        assert_eq!(all.len(), 1, "expected exactly one error: {all:?}");
+        all.remove(0)
+    }
+
+    fn path(config: &Config) -> String {
+        config.crate_path.to_token_stream().to_string()
+    }
+
+    #[test]
+    fn defaults() {
+        let main = ok(Kind::Main, quote!());
+        assert_eq!(main.flavor, Flavor::MultiThread);
+        assert!(main.worker_threads.is_none());
+        assert!(main.start_paused.is_none());
+        assert_eq!(path(&main), ":: runtime");
+
+        let test = ok(Kind::Test, quote!());
+        assert_eq!(test.flavor, Flavor::CurrentThread);
+    }
+
+    #[test]
+    fn all_options() {
+        let config = ok(
+            Kind::Main,
+            quote!(
+                flavor = "multi_thread",
+                worker_threads = 3,
+                crate = "my::rt",
+            ),
+        );
+        assert_eq!(config.flavor, Flavor::MultiThread);
+        assert_eq!(config.worker_threads.map(|(n, _)| n), Some(3));
+        assert_eq!(path(&config), "my :: rt");
+
+        let config = ok(Kind::Main, quote!(flavor = "current_thread"));
+        assert_eq!(config.flavor, Flavor::CurrentThread);
+
+        let config = ok(
+            Kind::Test,
+            quote!(flavor = "multi_thread", worker_threads = 2),
+        );
+        assert_eq!(config.flavor, Flavor::MultiThread);
+        assert_eq!(config.worker_threads.map(|(n, _)| n), Some(2));
+
+        // `main` defaults to multi_thread, so worker_threads alone is fine.
+        let config = ok(Kind::Main, quote!(worker_threads = 1));
+        assert_eq!(config.worker_threads.map(|(n, _)| n), Some(1));
+    }
+
+    #[test]
+    fn crate_accepts_absolute_paths() {
+        let config = ok(Kind::Test, quote!(crate = "::runtime"));
+        assert_eq!(path(&config), ":: runtime");
+    }
+
+    #[test]
+    fn start_paused_is_refused_until_the_time_driver_lands() {
+        for value in [quote!(true), quote!(false)] {
+            let message = error(Kind::Test, quote!(start_paused = #value));
+            assert!(
+                message.contains("`start_paused` needs the paused clock"),
+                "{message}"
+            );
+            assert!(message.contains("time driver"), "{message}");
+            assert!(message.contains("not landed"), "{message}");
+        }
+        // With the feature on, the same option parses.
+        let parsed = parse(Kind::Test, LATER, quote!(start_paused = true));
+        assert!(parsed.error.is_none());
+        assert_eq!(parsed.config.start_paused, Some(true));
+        let parsed = parse(Kind::Main, LATER, quote!(start_paused = false));
+        assert!(parsed.error.is_none());
+        assert_eq!(parsed.config.start_paused, Some(false));
+    }
+
+    #[test]
+    fn unknown_option_is_named_with_the_valid_ones() {
+        let message = error(Kind::Main, quote!(threads = 4));
+        assert_eq!(
+            message,
+            "unknown option `threads`; the options are `flavor`, `worker_threads`, \
+             `start_paused` and `crate`"
+        );
+        let message = error(Kind::Main, quote!(multi_thread));
+        assert!(
+            message.contains("write `flavor = \"multi_thread\"`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn unknown_flavor_lists_the_flavors() {
+        let message = error(Kind::Main, quote!(flavor = "work_stealing"));
+        assert_eq!(
+            message,
+            "unknown flavor \"work_stealing\"; the flavors are \"multi_thread\" and \
+             \"current_thread\""
+        );
+        let message = error(Kind::Main, quote!(flavor = "current-thread"));
+        assert!(
+            message.contains("did you mean \"current_thread\"?"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn worker_threads_with_current_thread() {
+        let message = error(
+            Kind::Main,
+            quote!(flavor = "current_thread", worker_threads = 2),
+        );
+        assert!(
+            message
+                .starts_with("`worker_threads` cannot be used with `flavor = \"current_thread\"`"),
+            "{message}"
+        );
+        assert!(
+            message.contains("use `flavor = \"multi_thread\"`"),
+            "{message}"
+        );
+        assert!(message.contains("remove `worker_threads`"), "{message}");
+        // The order of the options does not matter.
+        let message = error(
+            Kind::Main,
+            quote!(worker_threads = 2, flavor = "current_thread"),
+        );
+        assert!(message.contains("cannot be used with"), "{message}");
+
+        // #[test] defaults to current_thread: the message says so.
+        let message = error(Kind::Test, quote!(worker_threads = 2));
+        assert!(message.contains("`#[runtime::test]` runs on the current-thread flavor by default"));
+        assert!(
+            message.contains("add `flavor = \"multi_thread\"`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn worker_threads_must_be_positive() {
+        assert_eq!(
+            error(Kind::Main, quote!(worker_threads = 0)),
+            "`worker_threads` must be greater than zero"
+        );
+        let message = error(Kind::Main, quote!(worker_threads = -1));
+        assert!(message.contains("takes an integer literal"), "{message}");
+    }
+
+    #[test]
+    fn duplicated_options() {
+        let message = error(
+            Kind::Main,
+            quote!(flavor = "multi_thread", flavor = "current_thread"),
+        );
+        assert_eq!(message, "the option `flavor` is given more than once");
+        let message = error(Kind::Main, quote!(crate = "a", crate = "a"));
+        assert_eq!(message, "the option `crate` is given more than once");
+    }
+
+    #[test]
+    fn values_must_be_literals() {
+        let message = error(Kind::Main, quote!(flavor = current_thread));
+        assert_eq!(
+            message,
+            "the option `flavor` takes a string literal: `flavor = \"current_thread\"`"
+        );
+        let message = error(Kind::Main, quote!(worker_threads = N));
+        assert_eq!(
+            message,
+            "the option `worker_threads` takes an integer literal, such as `worker_threads = 4`"
+        );
+        let message = error(Kind::Main, quote!(worker_threads = "4"));
+        assert!(message.contains("takes an integer literal"), "{message}");
+        let message = error(Kind::Main, quote!(crate = runtime));
+        assert_eq!(
+            message,
+            "the option `crate` takes a string literal: `crate = \"runtime\"`"
+        );
+        let message = error(Kind::Main, quote!(crate = "not a path"));
+        assert!(message.contains("must name a path"), "{message}");
+        let message = errors(Kind::Test, LATER, quote!(start_paused = 1)).remove(0);
+        assert!(message.contains("takes `true` or `false`"), "{message}");
+    }
+
+    #[test]
+    fn options_need_values() {
+        let message = error(Kind::Main, quote!(flavor));
+        assert_eq!(
+            message,
+            "the option `flavor` needs a value: `flavor = \"multi_thread\"`"
+        );
+    }
+
+    #[test]
+    fn every_bad_option_is_reported() {
+        let all = errors(
+            Kind::Main,
+            NOW,
+            quote!(
+                flavor = "x",
+                worker_threads = 0,
+                bogus = 1,
+                start_paused = true
+            ),
+        );
+        assert_eq!(all.len(), 4, "{all:?}");
+    }
+
+    #[test]
+    fn valid_options_survive_errors() {
+        let parsed = parse(Kind::Main, NOW, quote!(crate = "rt", bogus = 1));
+        assert!(parsed.error.is_some());
+        assert_eq!(path(&parsed.config), "rt");
+    }
+
+    #[test]
+    fn malformed_arguments() {
+        let all = errors(
+            Kind::Main,
+            NOW,
+            quote!(flavor = "multi_thread" worker_threads = 2),
+        );
+        assert!(!all.is_empty());
+        let all = errors(Kind::Main, NOW, quote!("multi_thread"));
+        assert!(all[0].contains("expected an option"), "{all:?}");
+    }
+}

@@ -1,0 +1,191 @@
+//! The `#[main]` and `#[test]` attributes of the `runtime` crate.
+//!
+//! Use them through `runtime`, as `#[runtime::main]` and `#[runtime::test]`; this crate is an
+//! implementation detail and is not meant to be a direct dependency.
+//!
+//! Both turn an `async fn` into an ordinary function that builds a runtime and blocks on the
+//! function's body:
+//!
+//! ```ignore
+//! #[runtime::main]
+//! async fn main() {
+//!     println!("hello from the runtime");
+//! }
+//! ```
+//!
+//! expands to roughly
+//!
+//! ```ignore
+//! fn main() {
+//!     async fn __runtime_async_body() {
+//!         println!("hello from the runtime");
+//!     }
+//!     let body = ::core::pin::pin!(__runtime_async_body());
+//!     let body: ::core::pin::Pin<&mut dyn ::core::future::Future<Output = ()>> = body;
+//!     // `new_current_thread()` until the multi-thread scheduler lands (see below).
+//!     let rt = ::runtime::runtime::Builder::new_multi_thread()
+//!         .enable_all()
+//!         .build()
+//!         .expect("failed to build the runtime");
+//!     rt.block_on(body)
+//! }
+//! ```
+//!
+//! The body keeps its meaning: `return`, `?` and the return type (any type, `Result`
+//! included) work as in any `async fn`, and type errors point at the body, not at the
+//! attribute. Methods and generic functions, whose body cannot move into a nested function,
+//! run it as an `async move` block instead.
+//!
+//! # Options
+//!
+//! Both attributes take the same options, written `#[runtime::main(name = value, ...)]`:
+//!
+//! | option | values | default |
+//! | --- | --- | --- |
+//! | `flavor` | `"multi_thread"` or `"current_thread"` | `"multi_thread"` for `main`, `"current_thread"` for `test` |
+//! | `worker_threads` | an integer literal greater than zero; `multi_thread` only | the runtime's default |
+//! | `crate` | a path to the `runtime` crate, as a string: `crate = "my_runtime"` | `"::runtime"` |
+//! | `start_paused` | `true` or `false` | not available yet (see below) |
+//!
+//! Mistakes are compile errors that name the problem: an unknown option or flavor (the valid
+//! ones are listed), an option given twice, a value that is not a literal, `worker_threads
+//! = 0`, `worker_threads` with the current-thread flavor, a function without `async`, a test
+//! function with arguments.
+//!
+//! # Not landed yet
+//!
+//! - **The multi-thread scheduler.** Until it lands, `flavor = "multi_thread"` (the default
+//!   of `#[runtime::main]`) falls back to the current-thread scheduler, and `worker_threads`
+//!   is checked but has nothing to configure. Programs written today keep compiling and
+//!   start running on worker threads when the scheduler arrives.
+//! - **The paused clock.** `start_paused` needs the pausable clock of the time driver, which
+//!   has not landed either; for now the option is a compile error that says so.
+
+use proc_macro::TokenStream;
+
+mod config;
+mod expand;
+
+use config::{Features, Kind};
+
+/// Whether the multi-thread scheduler (`Builder::new_multi_thread` and
+/// `Builder::worker_threads`) has landed in `runtime`. While it is `false`, the
+/// `multi_thread` flavor expands to `Builder::new_current_thread()` and `worker_threads` is
+/// validated but not passed on.
+const MULTI_THREAD_AVAILABLE: bool = false;
+
+/// Whether the paused clock (`Builder::start_paused`) has landed in `runtime`. While it is
+/// `false`, `start_paused` is a compile error.
+const START_PAUSED_AVAILABLE: bool = false;
+
+const FEATURES: Features = Features {
+    multi_thread: MULTI_THREAD_AVAILABLE,
+    start_paused: START_PAUSED_AVAILABLE,
+};
+
+/// Runs an `async fn` on a runtime: the program's entry point, or any function that should
+/// build a runtime of its own and block on its body.
+///
+/// ```ignore
+/// #[runtime::main]
+/// async fn main() {
+///     let answer = runtime::spawn(async { 6 * 7 }).await.unwrap();
+///     println!("{answer}");
+/// }
+/// ```
+///
+/// The function may return any type, `Result` included, and use `?` and `return` as in any
+/// `async fn`:
+///
+/// ```ignore
+/// use std::error::Error;
+///
+/// #[runtime::main]
+/// async fn main() -> Result<(), Box<dyn Error>> {
+///     let port: u16 = std::env::var("PORT")?.parse()?;
+///     println!("listening on {port}");
+///     Ok(())
+/// }
+/// ```
+///
+/// It does not have to be `main`: the function keeps its name, visibility, attributes and
+/// arguments, and becomes a synchronous function that blocks until the body finishes.
+///
+/// ```ignore
+/// #[runtime::main(flavor = "current_thread")]
+/// pub async fn fetch_all(urls: Vec<String>) -> usize {
+///     urls.len()
+/// }
+///
+/// fn main() {
+///     assert_eq!(fetch_all(vec!["a".into()]), 1);
+/// }
+/// ```
+///
+/// # Options
+///
+/// - `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`.
+/// - `worker_threads = N` with the multi-thread flavor.
+/// - `crate = "path"` when the `runtime` crate is not reachable as `::runtime`.
+/// - `start_paused = bool`: a compile error until the paused clock lands.
+///
+/// ```ignore
+/// #[runtime::main(flavor = "multi_thread", worker_threads = 4)]
+/// async fn main() {}
+/// ```
+///
+/// Until the multi-thread scheduler lands, the multi-thread flavor runs on the current-thread
+/// scheduler and `worker_threads` has no effect (see the crate documentation).
+///
+/// The runtime is built with every driver enabled (`enable_all()`); building it panics if
+/// the operating system refuses the resources it needs.
+#[proc_macro_attribute]
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(Kind::Main, FEATURES, args.into(), item.into()).into()
+}
+
+/// Runs an `async fn` test on a runtime of its own.
+///
+/// The function becomes a `#[test]` that builds a current-thread runtime (by default) and
+/// blocks on the body. Other attributes, such as `#[should_panic]` and `#[ignore]`, stay in
+/// place; the return type may be a `Result`, as for any test.
+///
+/// ```ignore
+/// #[runtime::test]
+/// async fn spawned_tasks_finish() {
+///     let handle = runtime::spawn(async { 1 + 1 });
+///     assert_eq!(handle.await.unwrap(), 2);
+/// }
+///
+/// #[runtime::test]
+/// async fn parses() -> Result<(), std::num::ParseIntError> {
+///     let n: u32 = "7".parse()?;
+///     assert_eq!(n, 7);
+///     Ok(())
+/// }
+///
+/// #[runtime::test]
+/// #[should_panic(expected = "boom")]
+/// async fn panics() {
+///     panic!("boom");
+/// }
+/// ```
+///
+/// # Options
+///
+/// The same as [`macro@main`], but the default flavor is `"current_thread"`, so
+/// `worker_threads` needs `flavor = "multi_thread"`:
+///
+/// ```ignore
+/// #[runtime::test(flavor = "multi_thread", worker_threads = 2)]
+/// async fn on_two_workers() {
+///     runtime::task::yield_now().await;
+/// }
+/// ```
+///
+/// Until the multi-thread scheduler lands, such a test runs on the current-thread scheduler.
+/// A test function cannot take arguments, and must not carry a second `#[test]`.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(Kind::Test, FEATURES, args.into(), item.into()).into()
+}

@@ -1,0 +1,43 @@
+//! A multi-threaded, work-stealing async runtime with tokio's programming model.
+//!
+//! If you know tokio you know this crate: the module paths, type names and signatures are
+//! tokio's, so moving a program over is a search-and-replace of `tokio::` with `runtime::`
+//! (the exceptions are listed in `docs/migrating-from-tokio.md`).
+//!
+//! ```
+//! #[runtime::main]
+//! async fn main() {
+//!     let task = runtime::spawn(async { "hello from a task" });
+//!     println!("{}", task.await.unwrap());
+//! }
+//! ```
+//!
+//! # What is here
+//!
+//! * [`runtime`]: [`Builder`](runtime::Builder), [`Runtime`](runtime::Runtime) and
+//!   [`Handle`](runtime::Handle);
+//! * [`task`]: [`spawn`], [`spawn_blocking`](task::spawn_blocking),
+//!   [`JoinHandle`](task::JoinHandle), [`JoinSet`](task::JoinSet), [`yield_now`](task::yield_now),
+//!   the cooperative budget ([`task::coop`]);
+//! * [`sync`]: async primitives (so far, [`oneshot`](sync::oneshot));
+//! * [`main`] and [`test`]: the attribute macros.
+//!
+//! The multi-thread scheduler, timers and I/O land in later releases; until the multi-thread
+//! scheduler lands, `Runtime::new()` and `#[runtime::main]` build the current-thread one.
+
+#![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+mod loom;
+mod util;
+
+pub mod runtime;
+pub mod task;
+
+pub use runtime_macros::{main, test};
+pub use task::spawn;
+
+/// Async synchronisation primitives; they work under any executor.
+pub mod sync {
+    pub use runtime_sync::oneshot;
+}

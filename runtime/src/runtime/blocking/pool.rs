@@ -1,0 +1,313 @@
+//! The blocking thread pool.
+//!
+//! A FIFO of blocking tasks behind one lock and condvar. A spawn hands its task to an idle
+//! thread if there is one, or starts a new thread while under `thread_cap`, or leaves it
+//! queued for the next thread that frees up. Idle threads exit after `keep_alive`. At
+//! shutdown the queue is drained without running anything (queued closures are cancelled),
+//! and the runtime waits, up to the `shutdown_timeout`, for running closures to return.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::io;
+use std::thread;
+use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex};
+use runtime_sync::coop;
+
+use super::shutdown;
+use super::task::BlockingTask;
+use std::sync::Arc;
+use crate::runtime::builder::{Callback, ThreadNameFn};
+use crate::runtime::{context, scheduler};
+use crate::task::{self, BlockingSchedule, Id, JoinHandle, UnownedTask};
+
+/// The pool, owned by the `Runtime`.
+pub(crate) struct BlockingPool {
+    spawner: Spawner,
+    shutdown_rx: shutdown::Receiver,
+}
+
+/// Queues blocking tasks; cloned into the scheduler handle.
+#[derive(Clone)]
+pub(crate) struct Spawner {
+    inner: Arc<Inner>,
+}
+
+/// Pool settings from the builder.
+pub(crate) struct Config {
+    pub(crate) thread_name: ThreadNameFn,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) after_start: Option<Callback>,
+    pub(crate) before_stop: Option<Callback>,
+    pub(crate) thread_cap: usize,
+    pub(crate) keep_alive: Duration,
+}
+
+struct Inner {
+    shared: Mutex<Shared>,
+    /// Signalled when a task is handed to an idle thread, and at shutdown.
+    condvar: Condvar,
+    config: Config,
+}
+
+struct Shared {
+    queue: VecDeque<UnownedTask<BlockingSchedule>>,
+    /// Threads alive.
+    num_th: usize,
+    /// Threads waiting on the condvar that no spawn has claimed yet.
+    num_idle: usize,
+    /// Claims made by spawns (each took one thread off `num_idle`) not yet picked up.
+    num_notify: usize,
+    shutdown: bool,
+    /// Cloned into each new thread; dropped at shutdown so `shutdown_rx` can see the end.
+    shutdown_tx: Option<shutdown::Sender>,
+    /// The threads, so shutdown can join them.
+    worker_threads: HashMap<usize, thread::JoinHandle<()>>,
+    next_worker_id: usize,
+    /// A thread that exited on keep-alive timeout: joined by the next one that does, so exited
+    /// threads never pile up unjoined.
+    last_exiting_thread: Option<thread::JoinHandle<()>>,
+}
+
+impl BlockingPool {
+    pub(crate) fn new(config: Config) -> BlockingPool {
+        let (shutdown_tx, shutdown_rx) = shutdown::channel();
+        BlockingPool {
+            spawner: Spawner {
+                inner: Arc::new(Inner {
+                    shared: Mutex::new(Shared {
+                        queue: VecDeque::new(),
+                        num_th: 0,
+                        num_idle: 0,
+                        num_notify: 0,
+                        shutdown: false,
+                        shutdown_tx: Some(shutdown_tx),
+                        worker_threads: HashMap::new(),
+                        next_worker_id: 0,
+                        last_exiting_thread: None,
+                    }),
+                    condvar: Condvar::new(),
+                    config,
+                }),
+            },
+            shutdown_rx,
+        }
+    }
+
+    pub(crate) fn spawner(&self) -> &Spawner {
+        &self.spawner
+    }
+
+    /// Stops the pool: cancels queued tasks and waits up to `timeout` (`None`: for good) for
+    /// running ones. Calling it again does nothing.
+    ///
+    /// # Panics
+    ///
+    /// Panics if it would have to wait while the thread is inside a runtime.
+    #[track_caller]
+    pub(crate) fn shutdown(&mut self, timeout: Option<Duration>) {
+        let (last_exited, workers) = {
+            let mut shared = self.spawner.inner.shared.lock();
+            if shared.shutdown {
+                return;
+            }
+            shared.shutdown = true;
+            shared.shutdown_tx = None;
+            self.spawner.inner.condvar.notify_all();
+            (
+                shared.last_exiting_thread.take(),
+                std::mem::take(&mut shared.worker_threads),
+            )
+        };
+
+        if timeout == Some(Duration::ZERO) {
+            return;
+        }
+        if coop::is_in_runtime() {
+            if std::thread::panicking() {
+                return;
+            }
+            panic!(
+                "a runtime was dropped inside an async context (a task, `block_on` or \
+                 `#[runtime::main]`): dropping it blocks this thread until the runtime's \
+                 blocking work finishes, which would stall the runtime that runs this code. \
+                 Drop it outside async code, drop it inside `runtime::task::spawn_blocking`, \
+                 or call `Runtime::shutdown_background()`"
+            );
+        }
+        if self.shutdown_rx.wait(timeout) {
+            if let Some(thread) = last_exited {
+                let _ = thread.join();
+            }
+            for (_, thread) in workers {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+impl Drop for BlockingPool {
+    fn drop(&mut self) {
+        self.shutdown(None);
+    }
+}
+
+impl fmt::Debug for BlockingPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockingPool").finish_non_exhaustive()
+    }
+}
+
+impl Spawner {
+    /// Queues `func` on the pool.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the pool has no thread and the OS refuses to start one.
+    #[track_caller]
+    pub(crate) fn spawn_blocking<F, R>(&self, rt: &scheduler::Handle, func: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (task, join) = task::unowned(BlockingTask::new(func), BlockingSchedule, Id::next());
+        if let Err(err) = self.spawn_task(task, rt) {
+            panic!(
+                "the blocking pool has no thread and the OS refused to start one: {err}. \
+                 Lower `max_blocking_threads` or raise the process's thread limit"
+            );
+        }
+        join
+    }
+
+    fn spawn_task(&self, task: UnownedTask<BlockingSchedule>, rt: &scheduler::Handle) -> io::Result<()> {
+        let mut shared = self.inner.shared.lock();
+        if shared.shutdown {
+            drop(shared);
+            // Spawned after shutdown began: the task never runs; its JoinHandle reports it
+            // cancelled.
+            task.shutdown();
+            return Ok(());
+        }
+        shared.queue.push_back(task);
+
+        if shared.num_idle > 0 {
+            // Claim one idle thread for this task.
+            shared.num_idle -= 1;
+            shared.num_notify += 1;
+            self.inner.condvar.notify_one();
+            return Ok(());
+        }
+        if shared.num_th == self.inner.config.thread_cap {
+            // At the cap: the task waits for a busy thread to finish.
+            return Ok(());
+        }
+        let shutdown_tx = shared
+            .shutdown_tx
+            .clone()
+            .expect("the blocking pool lost its shutdown sender before shutdown");
+        let id = shared.next_worker_id;
+        match self.spawn_thread(shutdown_tx, rt, id) {
+            Ok(handle) => {
+                shared.num_th += 1;
+                shared.next_worker_id += 1;
+                shared.worker_threads.insert(id, handle);
+                Ok(())
+            }
+            // Some thread will get to the queued task.
+            Err(_) if shared.num_th > 0 => Ok(()),
+            Err(err) => {
+                // Nobody will ever run it: take it back out and cancel it before reporting.
+                if let Some(task) = shared.queue.pop_back() {
+                    drop(shared);
+                    task.shutdown();
+                }
+                Err(err)
+            }
+        }
+    }
+
+    fn spawn_thread(
+        &self,
+        shutdown_tx: shutdown::Sender,
+        rt: &scheduler::Handle,
+        id: usize,
+    ) -> io::Result<thread::JoinHandle<()>> {
+        let mut builder = thread::Builder::new().name((self.inner.config.thread_name)());
+        if let Some(stack_size) = self.inner.config.stack_size {
+            builder = builder.stack_size(stack_size);
+        }
+        let rt = rt.clone();
+        let inner = self.inner.clone();
+        builder.spawn(move || {
+            // Blocking closures may call `Handle::current()`, `spawn` or `Handle::block_on`.
+            let _enter = context::try_set_current(&rt);
+            inner.run(id);
+            drop(shutdown_tx);
+        })
+    }
+}
+
+impl Inner {
+    fn run(&self, worker_id: usize) {
+        if let Some(f) = &self.config.after_start {
+            f();
+        }
+
+        let mut shared = self.shared.lock();
+        let mut join_on_exit = None;
+        loop {
+            // Busy: run the queue dry (after shutdown, cancel instead of running).
+            while let Some(task) = shared.queue.pop_front() {
+                let shutting_down = shared.shutdown;
+                drop(shared);
+                if shutting_down {
+                    task.shutdown();
+                } else {
+                    task.run();
+                }
+                shared = self.shared.lock();
+            }
+            if shared.shutdown {
+                break;
+            }
+
+            // Idle: wait to be claimed, for shutdown, or for the keep-alive to run out.
+            shared.num_idle += 1;
+            let exit = loop {
+                let timed_out = self
+                    .condvar
+                    .wait_for(&mut shared, self.config.keep_alive)
+                    .timed_out();
+                if shared.num_notify > 0 {
+                    // A spawn claimed an idle thread (and took it off `num_idle`): us.
+                    shared.num_notify -= 1;
+                    break false;
+                }
+                if shared.shutdown || timed_out {
+                    shared.num_idle -= 1;
+                    break true;
+                }
+                // Spurious wake-up.
+            };
+            if exit && !shared.shutdown {
+                // Keep-alive ran out. Hand our JoinHandle to the next thread to exit (or to
+                // shutdown), and join the one that exited before us.
+                let mine = shared.worker_threads.remove(&worker_id);
+                join_on_exit = std::mem::replace(&mut shared.last_exiting_thread, mine);
+                break;
+            }
+        }
+
+        shared.num_th -= 1;
+        drop(shared);
+
+        if let Some(f) = &self.config.before_stop {
+            f();
+        }
+        if let Some(thread) = join_on_exit {
+            let _ = thread.join();
+        }
+    }
+}

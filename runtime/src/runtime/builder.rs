@@ -1,0 +1,311 @@
+//! `Builder`: configures and builds a `Runtime`.
+
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::blocking::BlockingPool;
+use super::driver::{self, Driver};
+use super::scheduler::{self, current_thread::CurrentThread};
+use super::{Handle, Runtime};
+
+/// A hook the runtime calls on its threads.
+pub(crate) type Callback = Arc<dyn Fn() + Send + Sync>;
+
+/// Produces the name of each new thread.
+pub(crate) type ThreadNameFn = Arc<dyn Fn() -> String + Send + Sync + 'static>;
+
+/// Builds a [`Runtime`] with custom settings.
+///
+/// Start from [`Builder::new_current_thread`], chain the settings you need, then call
+/// [`build`](Builder::build). The defaults are those of tokio's builder.
+///
+/// # Examples
+///
+/// ```
+/// use runtime::runtime::Builder;
+///
+/// let rt = Builder::new_current_thread()
+///     .enable_all()
+///     .thread_name("my-pool")
+///     .max_blocking_threads(16)
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// ```
+pub struct Builder {
+    kind: Kind,
+    enable_io: bool,
+    enable_time: bool,
+    max_blocking_threads: usize,
+    thread_name: ThreadNameFn,
+    thread_stack_size: Option<usize>,
+    after_start: Option<Callback>,
+    before_stop: Option<Callback>,
+    before_park: Option<Callback>,
+    after_unpark: Option<Callback>,
+    keep_alive: Option<Duration>,
+    global_queue_interval: Option<u32>,
+    event_interval: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    CurrentThread,
+}
+
+/// The default number of ticks between checks of the injection queue on the current-thread
+/// scheduler.
+const DEFAULT_GLOBAL_QUEUE_INTERVAL: u32 = 31;
+
+/// The default number of ticks between turns of the driver while tasks are ready.
+const DEFAULT_EVENT_INTERVAL: u32 = 61;
+
+/// The default cap on blocking threads.
+const DEFAULT_MAX_BLOCKING_THREADS: usize = 512;
+
+/// How long an idle blocking thread waits for work before it exits.
+const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(10);
+
+impl Builder {
+    /// A builder for the current-thread runtime: every task runs on the thread that calls
+    /// [`Runtime::block_on`], and no worker threads are started (blocking work still gets its
+    /// own pool).
+    pub fn new_current_thread() -> Builder {
+        Builder::new(Kind::CurrentThread, DEFAULT_EVENT_INTERVAL)
+    }
+
+    fn new(kind: Kind, event_interval: u32) -> Builder {
+        Builder {
+            kind,
+            enable_io: false,
+            enable_time: false,
+            max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
+            thread_name: Arc::new(|| "runtime-worker".into()),
+            thread_stack_size: None,
+            after_start: None,
+            before_stop: None,
+            before_park: None,
+            after_unpark: None,
+            keep_alive: None,
+            global_queue_interval: None,
+            event_interval,
+        }
+    }
+
+    /// Enables both the I/O and the time driver.
+    ///
+    /// The drivers land with the I/O and timer features; until then this records the request
+    /// and changes nothing, so code written against tokio's builder keeps compiling.
+    pub fn enable_all(&mut self) -> &mut Self {
+        self.enable_io().enable_time()
+    }
+
+    /// Enables the I/O driver (see [`enable_all`](Self::enable_all)).
+    pub fn enable_io(&mut self) -> &mut Self {
+        self.enable_io = true;
+        self
+    }
+
+    /// Enables the time driver (see [`enable_all`](Self::enable_all)).
+    pub fn enable_time(&mut self) -> &mut Self {
+        self.enable_time = true;
+        self
+    }
+
+    /// Caps the number of threads the blocking pool may start (default 512). Calls to
+    /// `spawn_blocking` beyond the cap wait in a queue.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `val` is zero: a pool without threads could never run a blocking task.
+    #[track_caller]
+    pub fn max_blocking_threads(&mut self, val: usize) -> &mut Self {
+        assert!(
+            val > 0,
+            "`max_blocking_threads` must be at least 1: a blocking pool without threads could \
+             never run a `spawn_blocking` task"
+        );
+        self.max_blocking_threads = val;
+        self
+    }
+
+    /// How long an idle blocking thread waits for new work before it exits (default 10 s).
+    pub fn thread_keep_alive(&mut self, duration: Duration) -> &mut Self {
+        self.keep_alive = Some(duration);
+        self
+    }
+
+    /// The name of the threads the runtime starts (default `"runtime-worker"`).
+    pub fn thread_name(&mut self, val: impl Into<String>) -> &mut Self {
+        let val = val.into();
+        self.thread_name = Arc::new(move || val.clone());
+        self
+    }
+
+    /// A function that names each thread the runtime starts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// let rt = runtime::runtime::Builder::new_current_thread()
+    ///     .thread_name_fn(|| {
+    ///         static ID: AtomicUsize = AtomicUsize::new(0);
+    ///         format!("my-pool-{}", ID.fetch_add(1, Ordering::Relaxed))
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// ```
+    pub fn thread_name_fn<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() -> String + Send + Sync + 'static,
+    {
+        self.thread_name = Arc::new(f);
+        self
+    }
+
+    /// The stack size, in bytes, of the threads the runtime starts (default: the standard
+    /// library's, 2 MiB).
+    pub fn thread_stack_size(&mut self, val: usize) -> &mut Self {
+        self.thread_stack_size = Some(val);
+        self
+    }
+
+    /// A hook run on each thread the runtime starts, before it does any work.
+    pub fn on_thread_start<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.after_start = Some(Arc::new(f));
+        self
+    }
+
+    /// A hook run on each thread the runtime starts, just before it exits.
+    pub fn on_thread_stop<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.before_stop = Some(Arc::new(f));
+        self
+    }
+
+    /// A hook run by a scheduler thread just before it parks for lack of work.
+    ///
+    /// Tasks spawned from the hook run before the thread parks.
+    pub fn on_thread_park<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.before_park = Some(Arc::new(f));
+        self
+    }
+
+    /// A hook run by a scheduler thread just after it wakes from parking.
+    pub fn on_thread_unpark<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.after_unpark = Some(Arc::new(f));
+        self
+    }
+
+    /// How many tasks the scheduler runs between turns of the driver while tasks are ready
+    /// (default 61). Lower means fresher I/O and timer events, higher means more throughput.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `val` is zero.
+    #[track_caller]
+    pub fn event_interval(&mut self, val: u32) -> &mut Self {
+        assert!(val > 0, "`event_interval` must be greater than 0");
+        self.event_interval = val;
+        self
+    }
+
+    /// How many tasks the scheduler runs between checks of the injection queue (tasks
+    /// spawned or woken from other threads) while its local queue has work (default 31 on
+    /// the current-thread scheduler).
+    ///
+    /// # Panics
+    ///
+    /// Panics if `val` is zero.
+    #[track_caller]
+    pub fn global_queue_interval(&mut self, val: u32) -> &mut Self {
+        assert!(val > 0, "`global_queue_interval` must be greater than 0");
+        self.global_queue_interval = Some(val);
+        self
+    }
+
+    /// Builds the runtime.
+    ///
+    /// # Errors
+    ///
+    /// Returns the operating system's error if a driver cannot be created.
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        match self.kind {
+            Kind::CurrentThread => self.build_current_thread_runtime(),
+        }
+    }
+
+    fn driver_cfg(&self) -> driver::Cfg {
+        driver::Cfg {
+            enable_io: self.enable_io,
+            enable_time: self.enable_time,
+        }
+    }
+
+    fn build_current_thread_runtime(&mut self) -> io::Result<Runtime> {
+        let (driver, driver_handle) = Driver::new(self.driver_cfg())?;
+        let blocking_pool = BlockingPool::new(self.blocking_config());
+        let (scheduler, handle) = CurrentThread::new(
+            driver,
+            driver_handle,
+            blocking_pool.spawner().clone(),
+            scheduler::current_thread::Config {
+                global_queue_interval: self
+                    .global_queue_interval
+                    .unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL),
+                event_interval: self.event_interval,
+                before_park: self.before_park.clone(),
+                after_unpark: self.after_unpark.clone(),
+            },
+        );
+        let handle = Handle {
+            inner: scheduler::Handle::CurrentThread(handle),
+        };
+        Ok(Runtime::from_parts(
+            super::rt::Scheduler::CurrentThread(scheduler),
+            handle,
+            blocking_pool,
+        ))
+    }
+
+    fn blocking_config(&self) -> super::blocking::Config {
+        super::blocking::Config {
+            thread_name: self.thread_name.clone(),
+            stack_size: self.thread_stack_size,
+            after_start: self.after_start.clone(),
+            before_stop: self.before_stop.clone(),
+            thread_cap: self.max_blocking_threads,
+            keep_alive: self.keep_alive.unwrap_or(DEFAULT_KEEP_ALIVE),
+        }
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("kind", &self.kind)
+            .field("enable_io", &self.enable_io)
+            .field("enable_time", &self.enable_time)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("thread_stack_size", &self.thread_stack_size)
+            .field("keep_alive", &self.keep_alive)
+            .field("global_queue_interval", &self.global_queue_interval)
+            .field("event_interval", &self.event_interval)
+            .finish_non_exhaustive()
+    }
+}

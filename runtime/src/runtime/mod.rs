@@ -1,0 +1,37 @@
+//! The runtime: building it, entering it, shutting it down.
+//!
+//! A [`Runtime`] bundles a task scheduler, the resource driver its threads park in, and a
+//! pool of threads for blocking work. Build one with a [`Builder`] (or `#[runtime::main]`),
+//! drive it with [`Runtime::block_on`], and reach it from anywhere inside through a
+//! [`Handle`].
+//!
+//! # Shutdown
+//!
+//! Dropping a `Runtime` cancels every task that is still alive — each task's future is
+//! dropped exactly once, on the dropping thread — and then waits for the blocking pool's
+//! running closures to return. [`Runtime::shutdown_timeout`] bounds that wait and
+//! [`Runtime::shutdown_background`] skips it. Tasks spawned while the runtime shuts down are
+//! cancelled at once; their `JoinHandle`s report it.
+
+mod blocking;
+mod builder;
+pub(crate) mod context;
+mod driver;
+mod handle;
+mod park;
+mod rt;
+pub(crate) mod scheduler;
+
+pub use builder::Builder;
+pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use rt::Runtime;
+
+/// The kind of scheduler a runtime uses; see [`Handle::runtime_flavor`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RuntimeFlavor {
+    /// Every task runs on the thread that calls `block_on`.
+    CurrentThread,
+    /// Tasks run on a pool of worker threads that steal work from each other.
+    MultiThread,
+}

@@ -1,0 +1,410 @@
+//! The current-thread scheduler: every task runs on the thread that calls `block_on`.
+//!
+//! The scheduler's mutable state (`Core`: the local run queue, the tick, the driver) moves
+//! into whichever thread is inside `Runtime::block_on`; other threads that call `block_on` at
+//! the same time poll their own future and wait for the core to come back. Wakes and spawns
+//! from the thread that holds the core go straight to the local queue; from anywhere else
+//! they go to the injection queue and unpark the driver.
+//!
+//! Fairness: the injection queue is checked first every `global_queue_interval` ticks, and the
+//! driver is turned with a zero timeout every `event_interval` ticks even when tasks are
+//! ready, so neither remote work nor I/O and timers can be starved by a busy local queue. A
+//! task that wakes itself during its poll goes to the back of the local queue.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering::*};
+use std::sync::Arc;
+use std::task::{Poll, Wake, Waker};
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use runtime_sync::coop;
+
+use super::inject::Inject;
+use crate::runtime::blocking;
+use crate::runtime::builder::Callback;
+use crate::runtime::context;
+use crate::runtime::driver::{self, Driver};
+use crate::runtime::park;
+use crate::runtime::scheduler;
+use crate::task::list::OwnedTasks;
+use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
+
+/// The scheduler, owned by the `Runtime`.
+pub(crate) struct CurrentThread {
+    /// The core, while no thread is inside `block_on`.
+    core: Mutex<Option<Box<Core>>>,
+    /// Threads waiting in `block_on` for the core to come back.
+    waiters: Mutex<Vec<Waker>>,
+}
+
+/// The shared half, referenced by every task (as its scheduler) and every `Handle`.
+pub(crate) struct Handle {
+    shared: Shared,
+    pub(crate) driver: driver::Handle,
+    pub(crate) blocking_spawner: blocking::Spawner,
+}
+
+struct Shared {
+    inject: Inject<Arc<Handle>>,
+    owned: OwnedTasks<Arc<Handle>>,
+    /// Set when the `block_on` future is woken.
+    woken: AtomicBool,
+    config: Config,
+}
+
+/// Scheduler settings from the builder.
+pub(crate) struct Config {
+    pub(crate) global_queue_interval: u32,
+    pub(crate) event_interval: u32,
+    pub(crate) before_park: Option<Callback>,
+    pub(crate) after_unpark: Option<Callback>,
+}
+
+/// The scheduler's mutable state; lives with the thread that drives it.
+struct Core {
+    tasks: VecDeque<Notified<Arc<Handle>>>,
+    tick: u32,
+    /// `None` only while the thread is parked in it.
+    driver: Option<Driver>,
+}
+
+/// The thread-local state of the thread that holds the core.
+pub(crate) struct Context {
+    handle: Arc<Handle>,
+    /// The core, while a task (or the `block_on` future, or a hook) runs.
+    core: RefCell<Option<Box<Core>>>,
+}
+
+const INITIAL_CAPACITY: usize = 64;
+
+impl CurrentThread {
+    pub(crate) fn new(
+        driver: Driver,
+        driver_handle: driver::Handle,
+        blocking_spawner: blocking::Spawner,
+        config: Config,
+    ) -> (CurrentThread, Arc<Handle>) {
+        let handle = Arc::new(Handle {
+            shared: Shared {
+                inject: Inject::new(),
+                owned: OwnedTasks::new(1),
+                woken: AtomicBool::new(false),
+                config,
+            },
+            driver: driver_handle,
+            blocking_spawner,
+        });
+        let core = Box::new(Core {
+            tasks: VecDeque::with_capacity(INITIAL_CAPACITY),
+            tick: 0,
+            driver: Some(driver),
+        });
+        let scheduler = CurrentThread {
+            core: Mutex::new(Some(core)),
+            waiters: Mutex::new(Vec::new()),
+        };
+        (scheduler, handle)
+    }
+
+    /// Runs `future` to completion, driving the scheduler if this thread can take the core.
+    #[track_caller]
+    pub(crate) fn block_on<F: Future>(&self, handle: &scheduler::Handle, future: F) -> F::Output {
+        let _runtime = enter_runtime_or_panic();
+        let handle = handle.as_current_thread();
+        let mut future = std::pin::pin!(future);
+        loop {
+            if let Some(core) = self.take_core(handle) {
+                return core.block_on(future);
+            }
+            // Another thread drives the scheduler: poll our own future, and wait for it or
+            // for the core to come back, whichever happens first.
+            let (waker, park) = park::current_thread_waker();
+            {
+                let mut waiters = self.waiters.lock();
+                waiters.retain(|w| !w.will_wake(&waker));
+                waiters.push(waker.clone());
+            }
+            if self.core.lock().is_some() {
+                continue;
+            }
+            let mut cx = std::task::Context::from_waker(&waker);
+            if let Poll::Ready(output) = coop::budget(|| future.as_mut().poll(&mut cx)) {
+                return output;
+            }
+            park();
+        }
+    }
+
+    fn take_core(&self, handle: &Arc<Handle>) -> Option<CoreGuard<'_>> {
+        let core = self.core.lock().take()?;
+        Some(CoreGuard {
+            context: scheduler::Context::CurrentThread(Context {
+                handle: handle.clone(),
+                core: RefCell::new(Some(core)),
+            }),
+            scheduler: self,
+        })
+    }
+
+    /// Cancels every task and shuts the driver down. Called when the `Runtime` is dropped.
+    pub(crate) fn shutdown(&mut self, handle: &scheduler::Handle) {
+        let handle = handle.as_current_thread();
+        let core = match self.take_core(handle) {
+            Some(core) => core,
+            // A `block_on` panicked while the core was out and the guard could not return it.
+            None if std::thread::panicking() => return,
+            None => panic!("the current-thread scheduler's core was lost; this is a bug in `runtime`"),
+        };
+        core.enter(|core, _| (shutdown_core(core, handle), ()));
+    }
+}
+
+fn shutdown_core(mut core: Box<Core>, handle: &Handle) -> Box<Core> {
+    // Closing first means tasks spawned while others are being dropped are cancelled on
+    // arrival instead of slipping in behind the sweep.
+    handle.shared.owned.close_and_shutdown_all();
+    // Every task is cancelled now; what remains in the queues are stale notifications.
+    while let Some(task) = core.tasks.pop_front() {
+        drop(task);
+    }
+    handle.shared.inject.close();
+    while let Some(task) = handle.shared.inject.pop() {
+        drop(task);
+    }
+    assert!(handle.shared.owned.is_empty(), "tasks left after shutdown");
+    if let Some(driver) = core.driver.as_mut() {
+        driver.shutdown(&handle.driver);
+    }
+    core
+}
+
+#[track_caller]
+fn enter_runtime_or_panic() -> coop::EnterRuntimeGuard {
+    match coop::enter_runtime() {
+        Some(guard) => guard,
+        None => panic!(
+            "`block_on` called from inside an async runtime: this would block the thread that \
+             drives other tasks. `.await` the future instead, or call `block_on` from a \
+             `runtime::task::spawn_blocking` closure or a plain thread"
+        ),
+    }
+}
+
+impl Core {
+    fn tick(&mut self) {
+        self.tick = self.tick.wrapping_add(1);
+    }
+
+    fn next_task(&mut self, handle: &Handle) -> Option<Notified<Arc<Handle>>> {
+        if self.tick % handle.shared.config.global_queue_interval == 0 {
+            handle
+                .shared
+                .inject
+                .pop()
+                .or_else(|| self.tasks.pop_front())
+        } else {
+            self.tasks
+                .pop_front()
+                .or_else(|| handle.shared.inject.pop())
+        }
+    }
+}
+
+/// Holds the core while this thread drives the scheduler; gives it back on drop (also when
+/// the `block_on` future panics).
+struct CoreGuard<'a> {
+    context: scheduler::Context,
+    scheduler: &'a CurrentThread,
+}
+
+impl CoreGuard<'_> {
+    fn context(&self) -> &Context {
+        match &self.context {
+            scheduler::Context::CurrentThread(cx) => cx,
+        }
+    }
+
+    #[track_caller]
+    fn block_on<F: Future>(self, mut future: Pin<&mut F>) -> F::Output {
+        self.enter(|mut core, context| {
+            let handle = context.handle.clone();
+            // Poll the future first, whatever an earlier `block_on` left in the flag.
+            handle.shared.woken.store(true, Relaxed);
+            let waker = Waker::from(handle.clone());
+            let mut cx = std::task::Context::from_waker(&waker);
+            let config = &handle.shared.config;
+
+            'outer: loop {
+                if handle.shared.woken.swap(false, AcqRel) {
+                    let (c, res) =
+                        context.enter(core, || coop::budget(|| future.as_mut().poll(&mut cx)));
+                    core = c;
+                    if let Poll::Ready(output) = res {
+                        return (core, output);
+                    }
+                }
+
+                for _ in 0..config.event_interval {
+                    core.tick();
+                    let Some(task) = core.next_task(&handle) else {
+                        core = context.park(core, &handle);
+                        continue 'outer;
+                    };
+                    let task = handle.shared.owned.assert_owner(task);
+                    let (c, ()) = context.enter(core, || coop::budget(|| task.run()));
+                    core = c;
+                }
+
+                // Ready tasks remain, but I/O and timers get their turn.
+                core = context.park_yield(core, &handle);
+            }
+        })
+    }
+
+    /// Runs `f` with the core taken out of the context (and the context installed as this
+    /// thread's scheduler); `f` hands the core back.
+    fn enter<R>(self, f: impl FnOnce(Box<Core>, &Context) -> (Box<Core>, R)) -> R {
+        let context = self.context();
+        let core = context
+            .core
+            .borrow_mut()
+            .take()
+            .expect("core missing from the scheduler context");
+        let (core, ret) = context::set_scheduler(&self.context, || f(core, context));
+        *context.core.borrow_mut() = Some(core);
+        ret
+    }
+}
+
+impl Drop for CoreGuard<'_> {
+    fn drop(&mut self) {
+        let core = self.context().core.borrow_mut().take();
+        if let Some(core) = core {
+            *self.scheduler.core.lock() = Some(core);
+            // Another thread may be waiting in `block_on` to drive the scheduler.
+            for waiter in self.scheduler.waiters.lock().drain(..) {
+                waiter.wake();
+            }
+        }
+    }
+}
+
+impl Context {
+    /// Runs `f` with the core in the context, so that wakes on this thread reach the local
+    /// queue.
+    fn enter<R>(&self, core: Box<Core>, f: impl FnOnce() -> R) -> (Box<Core>, R) {
+        *self.core.borrow_mut() = Some(core);
+        let ret = f();
+        let core = self
+            .core
+            .borrow_mut()
+            .take()
+            .expect("core missing from the scheduler context");
+        (core, ret)
+    }
+
+    /// Sleeps in the driver until there is work.
+    fn park(&self, mut core: Box<Core>, handle: &Handle) -> Box<Core> {
+        let mut driver = core.driver.take().expect("driver missing");
+        if let Some(f) = &handle.shared.config.before_park {
+            let (c, ()) = self.enter(core, || f());
+            core = c;
+        }
+        // The hook may have spawned work; then there is no reason to sleep.
+        if core.tasks.is_empty() {
+            let (c, ()) = self.enter(core, || driver.park(&handle.driver));
+            core = c;
+        }
+        if let Some(f) = &handle.shared.config.after_unpark {
+            let (c, ()) = self.enter(core, || f());
+            core = c;
+        }
+        core.driver = Some(driver);
+        core
+    }
+
+    /// Turns the driver without sleeping.
+    fn park_yield(&self, mut core: Box<Core>, handle: &Handle) -> Box<Core> {
+        let mut driver = core.driver.take().expect("driver missing");
+        let (c, ()) = self.enter(core, || driver.park_timeout(&handle.driver, Duration::ZERO));
+        core = c;
+        core.driver = Some(driver);
+        core
+    }
+}
+
+impl Handle {
+    pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (join, notified) = me.shared.owned.bind(future, me.clone(), id);
+        if let Some(notified) = notified {
+            me.schedule(notified);
+        }
+        join
+    }
+
+    /// Number of live tasks.
+    #[allow(dead_code)] // Read by the metrics.
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.shared.owned.len()
+    }
+}
+
+impl Schedule for Arc<Handle> {
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.shared.owned.remove(task)
+    }
+
+    fn schedule(&self, task: Notified<Self>) {
+        context::with_scheduler(|cx| match cx {
+            Some(scheduler::Context::CurrentThread(cx)) if Arc::ptr_eq(self, &cx.handle) => {
+                match cx.core.borrow_mut().as_mut() {
+                    Some(core) => core.tasks.push_back(task),
+                    // The core is out of the context only during shutdown, which cancels
+                    // every task itself: the notification can go.
+                    None => drop(task),
+                }
+            }
+            _ => {
+                self.shared.inject.push(task);
+                self.driver.unpark();
+            }
+        });
+    }
+}
+
+impl Wake for Handle {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // Release: pairs with the AcqRel swap in `block_on`, so the future sees what its waker
+        // published.
+        self.shared.woken.store(true, Release);
+        self.driver.unpark();
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("current_thread::Handle")
+            .field("tasks", &self.shared.owned.len())
+            .field("injected", &self.shared.inject.len())
+            .finish()
+    }
+}
+
+impl fmt::Debug for CurrentThread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CurrentThread").finish_non_exhaustive()
+    }
+}

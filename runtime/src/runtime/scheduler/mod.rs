@@ -1,0 +1,68 @@
+//! The schedulers and the handle that reaches whichever one a runtime uses.
+
+pub(crate) mod current_thread;
+pub(crate) mod inject;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use super::blocking;
+use super::driver;
+use super::RuntimeFlavor;
+use crate::task::{Id, JoinHandle};
+
+/// A reference to a runtime's scheduler; cloning it keeps the scheduler's shared state alive.
+#[derive(Clone, Debug)]
+pub(crate) enum Handle {
+    CurrentThread(Arc<current_thread::Handle>),
+}
+
+/// The per-thread state of the scheduler running on this thread.
+pub(crate) enum Context {
+    CurrentThread(current_thread::Context),
+}
+
+impl Handle {
+    pub(crate) fn spawn<F>(&self, future: F, id: Id) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self {
+            Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id),
+        }
+    }
+
+    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.blocking_spawner().spawn_blocking(self, f)
+    }
+
+    pub(crate) fn blocking_spawner(&self) -> &blocking::Spawner {
+        match self {
+            Handle::CurrentThread(h) => &h.blocking_spawner,
+        }
+    }
+
+    #[allow(dead_code)] // The I/O and time halves reach the driver through this.
+    pub(crate) fn driver(&self) -> &driver::Handle {
+        match self {
+            Handle::CurrentThread(h) => &h.driver,
+        }
+    }
+
+    pub(crate) fn flavor(&self) -> RuntimeFlavor {
+        match self {
+            Handle::CurrentThread(_) => RuntimeFlavor::CurrentThread,
+        }
+    }
+
+    pub(crate) fn as_current_thread(&self) -> &Arc<current_thread::Handle> {
+        match self {
+            Handle::CurrentThread(h) => h,
+        }
+    }
+}

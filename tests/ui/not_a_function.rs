@@ -1,0 +1,6 @@
+#[runtime::main]
+struct Server {
+    port: u16,
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+#[runtime::test]
+#[test]
+async fn registered_twice() {}
+
+fn main() {}

@@ -1,0 +1,2 @@
+#[runtime::main(flavor = "work_stealing")]
+async fn main() {}
