@@ -306,7 +306,9 @@ pub fn enter_runtime() -> Option<EnterRuntimeGuard> {
                 None
             } else {
                 cx.runtime.set(RuntimeState::Entered);
-                Some(EnterRuntimeGuard { _not_send: std::marker::PhantomData })
+                Some(EnterRuntimeGuard {
+                    _not_send: std::marker::PhantomData,
+                })
             }
         })
         .ok()

@@ -220,9 +220,9 @@ impl fmt::Display for TryCurrentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
             TryCurrentErrorKind::NoContext => f.write_str("there is no runtime on this thread"),
-            TryCurrentErrorKind::ThreadLocalDestroyed => f.write_str(
-                "the thread-local holding the current runtime was already destroyed",
-            ),
+            TryCurrentErrorKind::ThreadLocalDestroyed => {
+                f.write_str("the thread-local holding the current runtime was already destroyed")
+            }
         }
     }
 }

@@ -124,7 +124,9 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.repr, self.panic_message()) {
             (Repr::Cancelled, _) => write!(f, "task {} was cancelled", self.id),
-            (Repr::Panic(_), Some(msg)) => write!(f, "task {} panicked with message {:?}", self.id, msg),
+            (Repr::Panic(_), Some(msg)) => {
+                write!(f, "task {} panicked with message {:?}", self.id, msg)
+            }
             (Repr::Panic(_), None) => write!(f, "task {} panicked", self.id),
         }
     }

@@ -98,8 +98,10 @@ impl<T> Future for JoinHandle<T> {
         // SAFETY: `ret` is a `Poll<Result<T, JoinError>>` for this task's output type, and we
         // are its JoinHandle.
         unsafe {
-            self.raw
-                .try_read_output(&mut ret as *mut Poll<Result<T, JoinError>> as *mut (), cx.waker())
+            self.raw.try_read_output(
+                &mut ret as *mut Poll<Result<T, JoinError>> as *mut (),
+                cx.waker(),
+            )
         };
         if ret.is_ready() {
             coop.made_progress();

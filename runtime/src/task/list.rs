@@ -148,7 +148,10 @@ impl<S: Schedule> OwnedTasks<S> {
     /// Removes a completing task; returns the list's reference if the task was still listed.
     pub(crate) fn remove(&self, task: &Task<S>) -> Option<Task<S>> {
         let owner = task.header().owner_id()?;
-        assert_eq!(owner, self.id, "task released to a list that does not own it");
+        assert_eq!(
+            owner, self.id,
+            "task released to a list that does not own it"
+        );
         let mut shard = self.shard(task.id()).lock();
         // SAFETY: the task is live (the caller holds a reference) and is in this list or, if
         // shutdown popped it already, in none.

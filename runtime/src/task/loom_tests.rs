@@ -166,7 +166,11 @@ fn wake_from_another_thread_races_the_poll() {
             assert!(!join.is_finished());
             drop(join);
             sched.shutdown();
-            assert_eq!(output_drops.get(), 1, "the unused output guard dies with the future");
+            assert_eq!(
+                output_drops.get(),
+                1,
+                "the unused output guard dies with the future"
+            );
         }
         assert_eq!(future_drops.get(), 1);
         assert_all_freed(sched);
@@ -194,7 +198,11 @@ fn join_handle_drop_races_completion() {
         runner.join().unwrap();
 
         assert_eq!(future_drops.get(), 1);
-        assert_eq!(output_drops.get(), 1, "the detached output was dropped exactly once");
+        assert_eq!(
+            output_drops.get(),
+            1,
+            "the detached output was dropped exactly once"
+        );
         assert_all_freed(sched);
     });
 }
@@ -248,7 +256,11 @@ fn abort_races_the_poll() {
         let res = loom::future::block_on(join);
         assert!(res.unwrap_err().is_cancelled());
         assert_eq!(future_drops.get(), 1);
-        assert_eq!(output_drops.get(), 1, "the output guard dies with the future");
+        assert_eq!(
+            output_drops.get(),
+            1,
+            "the output guard dies with the future"
+        );
         assert_all_freed(sched);
     });
 }

@@ -125,11 +125,7 @@ unsafe impl<S> Send for UnownedTask<S> {}
 unsafe impl<S> Sync for UnownedTask<S> {}
 
 /// Allocates a task: the list's `Task`, its first `Notified` and its `JoinHandle`.
-fn new_task<T, S>(
-    future: T,
-    scheduler: S,
-    id: Id,
-) -> (Task<S>, Notified<S>, JoinHandle<T::Output>)
+fn new_task<T, S>(future: T, scheduler: S, id: Id) -> (Task<S>, Notified<S>, JoinHandle<T::Output>)
 where
     T: Future + 'static,
     S: Schedule,
@@ -143,7 +139,11 @@ where
 }
 
 /// Allocates a task that no owned list tracks (for the blocking pool).
-pub(crate) fn unowned<T, S>(future: T, scheduler: S, id: Id) -> (UnownedTask<S>, JoinHandle<T::Output>)
+pub(crate) fn unowned<T, S>(
+    future: T,
+    scheduler: S,
+    id: Id,
+) -> (UnownedTask<S>, JoinHandle<T::Output>)
 where
     T: Future + Send + 'static,
     S: Schedule,
@@ -223,7 +223,6 @@ impl<S: 'static> Notified<S> {
     pub(crate) fn header(&self) -> &Header {
         self.0.header()
     }
-
 }
 
 impl<S: Schedule> LocalNotified<S> {

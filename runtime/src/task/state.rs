@@ -220,7 +220,10 @@ impl State {
     /// Gives the future back after a `Pending` poll.
     pub(super) fn transition_to_idle(&self) -> TransitionToIdle {
         self.fetch_update_action(|curr| {
-            assert!(curr.is_running(), "idle transition of a task that is not running");
+            assert!(
+                curr.is_running(),
+                "idle transition of a task that is not running"
+            );
             if curr.is_cancelled() {
                 return (TransitionToIdle::Cancelled, None);
             }
@@ -606,7 +609,10 @@ mod tests {
         assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
         assert_eq!(state.transition_to_idle(), TransitionToIdle::Ok);
         assert!(state.transition_to_notified_and_cancel());
-        assert_eq!(state.transition_to_running(), TransitionToRunning::Cancelled);
+        assert_eq!(
+            state.transition_to_running(),
+            TransitionToRunning::Cancelled
+        );
         // Aborting twice does nothing.
         assert!(!state.transition_to_notified_and_cancel());
     }
@@ -618,7 +624,10 @@ mod tests {
         assert!(idle.load().is_running() && idle.load().is_cancelled());
 
         let running = State::new();
-        assert_eq!(running.transition_to_running(), TransitionToRunning::Success);
+        assert_eq!(
+            running.transition_to_running(),
+            TransitionToRunning::Success
+        );
         assert!(!running.transition_to_shutdown());
         assert_eq!(running.transition_to_idle(), TransitionToIdle::Cancelled);
     }

@@ -82,12 +82,14 @@ impl<T> Pointers<T> {
 
     fn set_prev(&self, value: Option<NonNull<T>>) {
         // SAFETY: as in `get_prev`; the caller holds the list mutably.
-        self.inner.with_mut(|inner| unsafe { (*inner).prev = value })
+        self.inner
+            .with_mut(|inner| unsafe { (*inner).prev = value })
     }
 
     fn set_next(&self, value: Option<NonNull<T>>) {
         // SAFETY: as in `set_prev`.
-        self.inner.with_mut(|inner| unsafe { (*inner).next = value })
+        self.inner
+            .with_mut(|inner| unsafe { (*inner).next = value })
     }
 }
 
@@ -132,7 +134,11 @@ impl<L: Link> LinkedList<L> {
     pub(crate) fn push_front(&mut self, handle: L::Handle) {
         let node = L::as_raw(&handle);
         std::mem::forget(handle);
-        assert_ne!(self.head, Some(node), "node pushed twice into the same list");
+        assert_ne!(
+            self.head,
+            Some(node),
+            "node pushed twice into the same list"
+        );
         // SAFETY: the node is live (we own it through the handle we just forgot) and, being
         // unlinked, its pointers belong to no list but this one from now on.
         unsafe {

@@ -17,10 +17,10 @@ use runtime_sync::coop;
 
 use super::shutdown;
 use super::task::BlockingTask;
-use std::sync::Arc;
 use crate::runtime::builder::{Callback, ThreadNameFn};
 use crate::runtime::{context, scheduler};
 use crate::task::{self, BlockingSchedule, Id, JoinHandle, UnownedTask};
+use std::sync::Arc;
 
 /// The pool, owned by the `Runtime`.
 pub(crate) struct BlockingPool {
@@ -181,7 +181,11 @@ impl Spawner {
         join
     }
 
-    fn spawn_task(&self, task: UnownedTask<BlockingSchedule>, rt: &scheduler::Handle) -> io::Result<()> {
+    fn spawn_task(
+        &self,
+        task: UnownedTask<BlockingSchedule>,
+        rt: &scheduler::Handle,
+    ) -> io::Result<()> {
         let mut shared = self.inner.shared.lock();
         if shared.shutdown {
             drop(shared);

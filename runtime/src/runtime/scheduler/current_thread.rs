@@ -158,7 +158,9 @@ impl CurrentThread {
             Some(core) => core,
             // A `block_on` panicked while the core was out and the guard could not return it.
             None if std::thread::panicking() => return,
-            None => panic!("the current-thread scheduler's core was lost; this is a bug in `runtime`"),
+            None => {
+                panic!("the current-thread scheduler's core was lost; this is a bug in `runtime`")
+            }
         };
         core.enter(|core, _| (shutdown_core(core, handle), ()));
     }
