@@ -4,6 +4,9 @@
 //! later cannot silently change the figures. Each group has a `runtime` and a `tokio` member
 //! running the same code; `benches/report.py` turns the results into ratios.
 
+// `criterion_main!` generates an undocumented `main`.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
