@@ -29,7 +29,10 @@ const PARKED_AT_SHUTDOWN: usize = 5_000;
 
 #[runtime::main]
 async fn main() {
-    println!("runtime tour ({:?} scheduler)\n", runtime::runtime::Handle::current().runtime_flavor());
+    println!(
+        "runtime tour ({:?} scheduler)\n",
+        runtime::runtime::Handle::current().runtime_flavor()
+    );
     fan_out_fan_in().await;
     blocking_work().await;
     request_response().await;

@@ -2,7 +2,6 @@
 //! several `block_on` callers, hooks, builder settings, `Handle` and the runtime context.
 
 use std::collections::HashSet;
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -63,7 +62,14 @@ fn tasks_spawned_before_block_on_run_inside_it() {
 fn tasks_persist_across_block_on_calls() {
     let rt = rt();
     let (tx, rx) = oneshot::channel::<u32>();
-    let h = rt.block_on(async move { runtime::spawn(async move { rx.await.unwrap() * 2 }) });
+    let started = Arc::new(AtomicBool::new(false));
+    let s = started.clone();
+    let h = rt.spawn(async move {
+        s.store(true, SeqCst);
+        rx.await.unwrap() * 2
+    });
+    rt.block_on(yield_n(2));
+    assert!(started.load(SeqCst));
     // The task is parked between the two calls; the second one finishes it.
     let out = rt.block_on(async move {
         tx.send(21).unwrap();
@@ -208,15 +214,13 @@ fn yield_now_goes_behind_queued_tasks() {
 }
 
 /// A task that yields in a loop until `stop` is set, counting its polls.
-fn spinner(stop: Arc<AtomicBool>) -> impl Future<Output = usize> + Send + 'static {
-    async move {
-        let mut n = 0;
-        while !stop.load(SeqCst) {
-            yield_now().await;
-            n += 1;
-        }
-        n
+async fn spinner(stop: Arc<AtomicBool>) -> usize {
+    let mut n = 0;
+    while !stop.load(SeqCst) {
+        yield_now().await;
+        n += 1;
     }
+    n
 }
 
 fn injected_task_is_not_starved_with(builder: &mut Builder) {
@@ -370,7 +374,10 @@ fn many_threads_in_block_on_with_spawns_all_finish() {
             .collect();
         for (t, th) in threads.into_iter().enumerate() {
             let t = t as u64;
-            assert_eq!(th.join().unwrap(), (0..20).map(|r| t * 1000 + r).sum::<u64>());
+            assert_eq!(
+                th.join().unwrap(),
+                (0..20).map(|r| t * 1000 + r).sum::<u64>()
+            );
         }
     });
 }
@@ -483,9 +490,8 @@ fn builder_settings_are_accepted_and_the_runtime_works() {
                 })
                 .join()
                 .unwrap();
-                let blocking = runtime::task::spawn_blocking(|| {
-                    thread::current().name().map(str::to_owned)
-                });
+                let blocking =
+                    runtime::task::spawn_blocking(|| thread::current().name().map(str::to_owned));
                 let mut total = 0;
                 for h in handles.into_iter().chain(remote) {
                     total += h.await.unwrap();
@@ -504,9 +510,17 @@ fn builder_settings_are_accepted_and_the_runtime_works() {
 #[test]
 fn runtime_new_and_default_builder_work() {
     let rt = Runtime::new().unwrap();
-    assert_eq!(rt.block_on(async { runtime::spawn(async { 5 }).await }).unwrap(), 5);
+    assert_eq!(
+        rt.block_on(async { runtime::spawn(async { 5 }).await })
+            .unwrap(),
+        5
+    );
     let rt = Builder::new_current_thread().build().unwrap();
-    assert_eq!(rt.block_on(async { runtime::spawn(async { 6 }).await }).unwrap(), 6);
+    assert_eq!(
+        rt.block_on(async { runtime::spawn(async { 6 }).await })
+            .unwrap(),
+        6
+    );
 }
 
 #[test]
@@ -612,4 +626,132 @@ fn enter_guards_nest_and_restore_the_previous_runtime() {
     assert_eq!(pool_name(), "rt-one");
     drop(g1);
     assert!(Handle::try_current().is_err());
+}
+
+#[test]
+fn block_on_from_a_blocking_closure_of_the_same_runtime() {
+    within(SOON, || {
+        let rt = Arc::new(rt());
+        let rt2 = rt.clone();
+        let out = rt.block_on(async move {
+            runtime::task::spawn_blocking(move || {
+                // The core is busy on the other thread: this call only polls its own future,
+                // and the task it awaits runs over there.
+                rt2.block_on(async {
+                    let h = runtime::spawn(async {
+                        yield_now().await;
+                        20
+                    });
+                    h.await.unwrap() + 1
+                })
+            })
+            .await
+            .unwrap()
+        });
+        assert_eq!(out, 21);
+    });
+}
+
+#[test]
+fn tasks_on_two_runtimes_wake_each_other() {
+    within(SOON, || {
+        let one = rt();
+        let two = Arc::new(rt());
+        // `two` is driven by its own thread until told to stop.
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let driver = {
+            let two = two.clone();
+            thread::spawn(move || two.block_on(stop_rx).unwrap())
+        };
+        let (to_two_tx, to_two_rx) = oneshot::channel::<u32>();
+        let (to_one_tx, to_one_rx) = oneshot::channel::<u32>();
+        let on_two = two.spawn(async move {
+            let v = to_two_rx.await.unwrap();
+            to_one_tx.send(v + 1).unwrap();
+            v
+        });
+        let out = one.block_on(async move {
+            let on_one = runtime::spawn(async move { to_one_rx.await.unwrap() });
+            to_two_tx.send(41).unwrap();
+            // A task of `one` awaits a task of `two`, and the other way round.
+            (on_two.await.unwrap(), on_one.await.unwrap())
+        });
+        assert_eq!(out, (41, 42));
+        stop_tx.send(()).unwrap();
+        driver.join().unwrap();
+
+        // Same thread: a task of `one` wakes a task of `two`, which runs at the next
+        // `block_on` of `two`.
+        let (tx, rx) = oneshot::channel::<&str>();
+        let waiting = two.spawn(async move { rx.await.unwrap() });
+        one.block_on(async move { runtime::spawn(async move { tx.send("cross").unwrap() }).await })
+            .unwrap();
+        assert_eq!(two.block_on(waiting).unwrap(), "cross");
+    });
+}
+
+#[test]
+fn a_long_chain_of_tasks_hands_a_value_along() {
+    // Each task waits for the previous one and wakes the next: 2 000 wakes in a row.
+    within(SOON, || {
+        let rt = rt();
+        let out = rt.block_on(async {
+            let (first_tx, mut rx) = oneshot::channel::<u64>();
+            for _ in 0..2_000 {
+                let (tx, next_rx) = oneshot::channel::<u64>();
+                drop(runtime::spawn(async move {
+                    let v = rx.await.unwrap();
+                    tx.send(v + 1).unwrap();
+                }));
+                rx = next_rx;
+            }
+            first_tx.send(0).unwrap();
+            rx.await.unwrap()
+        });
+        assert_eq!(out, 2_000);
+    });
+}
+
+#[test]
+fn a_panicking_park_hook_leaves_the_runtime_usable() {
+    runtime_tests::quiet_expected_panics();
+    for unpark in [false, true] {
+        within(SOON, move || {
+            let fired = Arc::new(AtomicBool::new(false));
+            let hook = {
+                let fired = fired.clone();
+                move || {
+                    if !fired.swap(true, SeqCst) {
+                        panic!("{} hook", runtime_tests::EXPECTED_PANIC);
+                    }
+                }
+            };
+            let mut builder = Builder::new_current_thread();
+            if unpark {
+                builder.on_thread_unpark(hook);
+            } else {
+                builder.on_thread_park(hook);
+            }
+            let rt = builder.build().unwrap();
+            let drops = runtime_tests::Counter::new();
+            drop(rt.spawn(runtime_tests::pending_counted::<()>(&drops)));
+
+            // The hook's panic comes out of `block_on`, like a panic of its future...
+            let first = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let signal = Signal::new();
+                let t = signal.fire_later(Duration::from_millis(5));
+                rt.block_on(signal.wait());
+                t.join().unwrap();
+            }));
+            assert!(first.is_err());
+
+            // ...and the runtime still works: it can idle again and be dropped.
+            let signal = Signal::new();
+            let t = signal.fire_later(Duration::from_millis(5));
+            rt.block_on(signal.wait());
+            t.join().unwrap();
+            drop(rt);
+            assert_eq!(drops.get(), 1);
+        });
+    }
 }

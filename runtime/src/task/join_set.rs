@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use parking_lot::Mutex;
+use runtime_sync::coop;
 use slab::Slab;
 
 use super::{AbortHandle, Id, JoinError, JoinHandle};
@@ -170,7 +171,8 @@ impl<T> JoinSet<T> {
         let mut found = None;
         let mut rest = pending.into_iter();
         for index in rest.by_ref() {
-            if let Poll::Ready(res) = self.poll_entry(index) {
+            // A synchronous call cannot yield, so a spent budget must not hide a finished task.
+            if let Poll::Ready(res) = coop::with_unconstrained(|| self.poll_entry(index)) {
                 found = Some(res);
                 break;
             }

@@ -312,21 +312,23 @@ impl Context {
 
     /// Sleeps in the driver until there is work.
     fn park(&self, mut core: Box<Core>, handle: &Handle) -> Box<Core> {
-        let mut driver = core.driver.take().expect("driver missing");
+        // The hooks run with the driver still in the core: if one panics, the core (which the
+        // context holds while they run) goes back to the runtime whole.
         if let Some(f) = &handle.shared.config.before_park {
             let (c, ()) = self.enter(core, || f());
             core = c;
         }
         // The hook may have spawned work; then there is no reason to sleep.
         if core.tasks.is_empty() {
+            let mut driver = core.driver.take().expect("driver missing");
             let (c, ()) = self.enter(core, || driver.park(&handle.driver));
             core = c;
+            core.driver = Some(driver);
         }
         if let Some(f) = &handle.shared.config.after_unpark {
             let (c, ()) = self.enter(core, || f());
             core = c;
         }
-        core.driver = Some(driver);
         core
     }
 
