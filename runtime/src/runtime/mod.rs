@@ -19,6 +19,7 @@ pub(crate) mod context;
 mod driver;
 mod handle;
 mod park;
+mod parker;
 mod rt;
 pub(crate) mod scheduler;
 

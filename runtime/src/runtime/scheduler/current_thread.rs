@@ -19,7 +19,6 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering::*};
 use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
-use std::time::Duration;
 
 use parking_lot::Mutex;
 use runtime_sync::coop;
@@ -30,6 +29,7 @@ use crate::runtime::builder::Callback;
 use crate::runtime::context;
 use crate::runtime::driver::{self, Driver};
 use crate::runtime::park;
+use crate::runtime::parker::{Parker, Unparker};
 use crate::runtime::scheduler;
 use crate::task::list::OwnedTasks;
 use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
@@ -46,6 +46,8 @@ pub(crate) struct CurrentThread {
 pub(crate) struct Handle {
     shared: Shared,
     pub(crate) driver: driver::Handle,
+    /// Wakes the thread that drives the scheduler.
+    unpark: Unparker,
     pub(crate) blocking_spawner: blocking::Spawner,
 }
 
@@ -69,8 +71,8 @@ pub(crate) struct Config {
 struct Core {
     tasks: VecDeque<Notified<Arc<Handle>>>,
     tick: u32,
-    /// `None` only while the thread is parked in it.
-    driver: Option<Driver>,
+    /// How the driving thread sleeps (in the driver); `None` only while it is parked.
+    park: Option<Parker>,
 }
 
 /// The thread-local state of the thread that holds the core.
@@ -89,6 +91,7 @@ impl CurrentThread {
         blocking_spawner: blocking::Spawner,
         config: Config,
     ) -> (CurrentThread, Arc<Handle>) {
+        let park = Parker::new(driver);
         let handle = Arc::new(Handle {
             shared: Shared {
                 inject: Inject::new(),
@@ -97,12 +100,13 @@ impl CurrentThread {
                 config,
             },
             driver: driver_handle,
+            unpark: park.unparker(),
             blocking_spawner,
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(INITIAL_CAPACITY),
             tick: 0,
-            driver: Some(driver),
+            park: Some(park),
         });
         let scheduler = CurrentThread {
             core: Mutex::new(Some(core)),
@@ -179,8 +183,8 @@ fn shutdown_core(mut core: Box<Core>, handle: &Handle) -> Box<Core> {
         drop(task);
     }
     assert!(handle.shared.owned.is_empty(), "tasks left after shutdown");
-    if let Some(driver) = core.driver.as_mut() {
-        driver.shutdown(&handle.driver);
+    if let Some(park) = core.park.as_mut() {
+        park.shutdown(&handle.driver);
     }
     core
 }
@@ -320,10 +324,10 @@ impl Context {
         }
         // The hook may have spawned work; then there is no reason to sleep.
         if core.tasks.is_empty() {
-            let mut driver = core.driver.take().expect("driver missing");
-            let (c, ()) = self.enter(core, || driver.park(&handle.driver));
+            let mut park = core.park.take().expect("parker missing");
+            let (c, ()) = self.enter(core, || park.park(&handle.driver));
             core = c;
-            core.driver = Some(driver);
+            core.park = Some(park);
         }
         if let Some(f) = &handle.shared.config.after_unpark {
             let (c, ()) = self.enter(core, || f());
@@ -334,10 +338,10 @@ impl Context {
 
     /// Turns the driver without sleeping.
     fn park_yield(&self, mut core: Box<Core>, handle: &Handle) -> Box<Core> {
-        let mut driver = core.driver.take().expect("driver missing");
-        let (c, ()) = self.enter(core, || driver.park_timeout(&handle.driver, Duration::ZERO));
+        let mut park = core.park.take().expect("parker missing");
+        let (c, ()) = self.enter(core, || park.park_yield(&handle.driver));
         core = c;
-        core.driver = Some(driver);
+        core.park = Some(park);
         core
     }
 }
@@ -379,7 +383,7 @@ impl Schedule for Arc<Handle> {
             }
             _ => {
                 self.shared.inject.push(task);
-                self.driver.unpark();
+                self.unpark.unpark(&self.driver);
             }
         });
     }
@@ -394,7 +398,7 @@ impl Wake for Handle {
         // Release: pairs with the AcqRel swap in `block_on`, so the future sees what its waker
         // published.
         self.shared.woken.store(true, Release);
-        self.driver.unpark();
+        self.unpark.unpark(&self.driver);
     }
 }
 

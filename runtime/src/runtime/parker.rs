@@ -1,0 +1,251 @@
+//! How a scheduler thread sleeps: in the driver if it can take it, on a condvar otherwise.
+//!
+//! Every scheduler thread has its own `Parker`, and all the parkers of a runtime share one
+//! `Driver` behind a try-lock. A thread that runs out of work tries the lock: the winner
+//! parks *in* the driver (today the bare thread parker; with the I/O and time halves, the
+//! `epoll_wait` and the timer wheel), so an event wakes it directly and becomes work on its
+//! own queue; the others park on their own condvar. `Unparker::unpark` wakes the thread the
+//! right way for where it sleeps: through the driver's handle if it is parked in the driver,
+//! through the condvar otherwise, and not at all (just a flag) if it is awake.
+//!
+//! An unpark that arrives before the park is remembered (state `NOTIFIED`), so the next park
+//! returns at once; several unparks before one park count as one.
+
+use std::sync::atomic::{AtomicUsize, Ordering::*};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex};
+
+use super::driver::{self, Driver};
+
+const EMPTY: usize = 0;
+const PARKED_CONDVAR: usize = 1;
+const PARKED_DRIVER: usize = 2;
+const NOTIFIED: usize = 3;
+
+/// One thread's way to sleep.
+pub(crate) struct Parker {
+    inner: Arc<Inner>,
+}
+
+/// Wakes the thread that owns the matching `Parker`.
+#[derive(Clone)]
+pub(crate) struct Unparker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: AtomicUsize,
+    mutex: Mutex<()>,
+    condvar: Condvar,
+    shared: Arc<Shared>,
+}
+
+/// What all the parkers of one runtime share.
+struct Shared {
+    /// Whoever holds this lock turns the driver while it sleeps.
+    driver: Mutex<Driver>,
+}
+
+impl Parker {
+    /// A parker for the first thread of a runtime, owning the runtime's driver.
+    pub(crate) fn new(driver: Driver) -> Parker {
+        Parker::with_shared(Arc::new(Shared {
+            driver: Mutex::new(driver),
+        }))
+    }
+
+    fn with_shared(shared: Arc<Shared>) -> Parker {
+        Parker {
+            inner: Arc::new(Inner {
+                state: AtomicUsize::new(EMPTY),
+                mutex: Mutex::new(()),
+                condvar: Condvar::new(),
+                shared,
+            }),
+        }
+    }
+
+    /// A parker for another thread of the same runtime: same driver, its own state.
+    #[allow(dead_code)] // Used by the multi-thread scheduler's workers.
+    pub(crate) fn for_another_thread(&self) -> Parker {
+        Parker::with_shared(self.inner.shared.clone())
+    }
+
+    /// The matching unparker.
+    pub(crate) fn unparker(&self) -> Unparker {
+        Unparker {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// Sleeps until unparked (returns at once if an unpark is pending; may return
+    /// spuriously).
+    pub(crate) fn park(&mut self, handle: &driver::Handle) {
+        self.inner.park(handle);
+    }
+
+    /// Turns the driver without sleeping, if no other thread holds it; consumes a pending
+    /// unpark either way.
+    pub(crate) fn park_yield(&mut self, handle: &driver::Handle) {
+        // Consume a pending unpark: the caller is about to look for work anyway.
+        // Acquire: pairs with the Release in `unpark`.
+        let _ = self
+            .inner
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, Acquire, Relaxed);
+        if let Some(mut driver) = self.inner.shared.driver.try_lock() {
+            driver.park_timeout(handle, Duration::ZERO);
+        }
+    }
+
+    /// Shuts the driver down. Called once, by the thread that shuts the runtime down.
+    pub(crate) fn shutdown(&mut self, handle: &driver::Handle) {
+        // Another thread may still be parked in the driver (a worker that has not seen the
+        // shutdown yet): waiting for the lock is bounded by its wake-up, which the caller
+        // triggered.
+        self.inner.shared.driver.lock().shutdown(handle);
+    }
+}
+
+impl Unparker {
+    /// Wakes the parked thread, or makes its next park return at once.
+    pub(crate) fn unpark(&self, handle: &driver::Handle) {
+        self.inner.unpark(handle);
+    }
+}
+
+impl Inner {
+    fn park(&self, handle: &driver::Handle) {
+        // Acquire: pairs with the Release in `unpark`, so what the unparker published before
+        // unparking is visible after we return.
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, Acquire, Relaxed)
+            .is_ok()
+        {
+            return;
+        }
+        match self.shared.driver.try_lock() {
+            Some(mut driver) => self.park_driver(&mut driver, handle),
+            None => self.park_condvar(),
+        }
+    }
+
+    fn park_condvar(&self) {
+        let mut guard = self.mutex.lock();
+        // Announce the park under the lock: an unparker that sees PARKED_CONDVAR takes the
+        // lock before notifying, so it cannot notify between this CAS and the wait.
+        match self
+            .state
+            .compare_exchange(EMPTY, PARKED_CONDVAR, Relaxed, Acquire)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                self.state.swap(EMPTY, Acquire);
+                return;
+            }
+            Err(actual) => panic!("inconsistent park state: {actual}"),
+        }
+        loop {
+            self.condvar.wait(&mut guard);
+            if self
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, Acquire, Relaxed)
+                .is_ok()
+            {
+                return;
+            }
+            // Spurious wake-up: wait again.
+        }
+    }
+
+    fn park_driver(&self, driver: &mut Driver, handle: &driver::Handle) {
+        match self
+            .state
+            .compare_exchange(EMPTY, PARKED_DRIVER, Relaxed, Acquire)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                self.state.swap(EMPTY, Acquire);
+                return;
+            }
+            Err(actual) => panic!("inconsistent park state: {actual}"),
+        }
+        // Returns on our unpark (which goes through the driver's handle), on a driver event,
+        // or spuriously; any of them is a reason to look for work.
+        driver.park(handle);
+        match self.state.swap(EMPTY, Acquire) {
+            NOTIFIED | PARKED_DRIVER => {}
+            actual => panic!("inconsistent park state after the driver: {actual}"),
+        }
+    }
+
+    fn unpark(&self, handle: &driver::Handle) {
+        // Release: publishes what the caller did before unparking to the parked thread.
+        match self.state.swap(NOTIFIED, Release) {
+            EMPTY | NOTIFIED => {}
+            PARKED_CONDVAR => {
+                // The parked thread holds the lock from its CAS to its wait; taking it here
+                // means it is really waiting before we notify.
+                drop(self.mutex.lock());
+                self.condvar.notify_one();
+            }
+            PARKED_DRIVER => handle.unpark(),
+            actual => panic!("inconsistent state in unpark: {actual}"),
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn parts() -> (Parker, driver::Handle) {
+        let (driver, handle) = Driver::new(driver::Cfg {
+            enable_io: false,
+            enable_time: false,
+        })
+        .unwrap();
+        (Parker::new(driver), handle)
+    }
+
+    #[test]
+    fn unpark_before_park_is_remembered() {
+        let (mut parker, handle) = parts();
+        parker.unparker().unpark(&handle);
+        parker.unparker().unpark(&handle);
+        parker.park(&handle);
+    }
+
+    #[test]
+    fn the_driver_holder_and_a_condvar_sleeper_are_both_woken() {
+        let (mut first, handle) = parts();
+        let mut second = first.for_another_thread();
+        let handle = Arc::new(handle);
+        let (u1, u2) = (first.unparker(), second.unparker());
+        let h = handle.clone();
+        let t1 = std::thread::spawn(move || first.park(&h));
+        let h = handle.clone();
+        let t2 = std::thread::spawn(move || second.park(&h));
+        std::thread::sleep(Duration::from_millis(50));
+        let start = Instant::now();
+        u1.unpark(&handle);
+        u2.unpark(&handle);
+        t1.join().unwrap();
+        t2.join().unwrap();
+        assert!(start.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn park_yield_never_blocks() {
+        let (mut parker, handle) = parts();
+        let start = Instant::now();
+        for _ in 0..100 {
+            parker.park_yield(&handle);
+        }
+        assert!(start.elapsed() < Duration::from_secs(5));
+    }
+}
