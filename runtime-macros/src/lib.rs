@@ -54,10 +54,6 @@
 //!
 //! # Not landed yet
 //!
-//! - **The multi-thread scheduler.** Until it lands, `flavor = "multi_thread"` (the default
-//!   of `#[runtime::main]`) falls back to the current-thread scheduler, and `worker_threads`
-//!   is checked but has nothing to configure. Programs written today keep compiling and
-//!   start running on worker threads when the scheduler arrives.
 //! - **The paused clock.** `start_paused` needs the pausable clock of the time driver, which
 //!   has not landed either; for now the option is a compile error that says so.
 
@@ -72,7 +68,7 @@ use config::{Features, Kind};
 /// `Builder::worker_threads`) has landed in `runtime`. While it is `false`, the
 /// `multi_thread` flavor expands to `Builder::new_current_thread()` and `worker_threads` is
 /// validated but not passed on.
-const MULTI_THREAD_AVAILABLE: bool = false;
+const MULTI_THREAD_AVAILABLE: bool = true;
 
 /// Whether the paused clock (`Builder::start_paused`) has landed in `runtime`. While it is
 /// `false`, `start_paused` is a compile error.
@@ -134,9 +130,6 @@ const FEATURES: Features = Features {
 /// async fn main() {}
 /// ```
 ///
-/// Until the multi-thread scheduler lands, the multi-thread flavor runs on the current-thread
-/// scheduler and `worker_threads` has no effect (see the crate documentation).
-///
 /// The runtime is built with every driver enabled (`enable_all()`); building it panics if
 /// the operating system refuses the resources it needs.
 #[proc_macro_attribute]
@@ -183,7 +176,6 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// }
 /// ```
 ///
-/// Until the multi-thread scheduler lands, such a test runs on the current-thread scheduler.
 /// A test function cannot take arguments, and must not carry a second `#[test]`.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {

@@ -43,7 +43,10 @@ impl Budget {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RuntimeState {
     NotEntered,
-    Entered,
+    /// `allow_block_in_place`: the thread blocks in a multi-thread runtime's `block_on`,
+    /// where handing work to another thread is possible, rather than driving a
+    /// current-thread scheduler.
+    Entered { allow_block_in_place: bool },
 }
 
 struct ThreadContext {
@@ -296,16 +299,21 @@ impl<F: Future> Future for Coop<F> {
 
 /// Marks the current thread as running a runtime's scheduler until the guard is dropped.
 ///
+/// `allow_block_in_place` is `true` for a thread blocked in a multi-thread runtime's
+/// `block_on`, where `block_in_place` may run.
+///
 /// Returns `None` if the thread is already inside a runtime: the caller is trying to start a
 /// runtime from within one (`block_on` inside `block_on`, or on a worker thread).
 #[doc(hidden)]
-pub fn enter_runtime() -> Option<EnterRuntimeGuard> {
+pub fn enter_runtime(allow_block_in_place: bool) -> Option<EnterRuntimeGuard> {
     CONTEXT
         .try_with(|cx| {
-            if cx.runtime.get() == RuntimeState::Entered {
+            if cx.runtime.get() != RuntimeState::NotEntered {
                 None
             } else {
-                cx.runtime.set(RuntimeState::Entered);
+                cx.runtime.set(RuntimeState::Entered {
+                    allow_block_in_place,
+                });
                 Some(EnterRuntimeGuard {
                     _not_send: std::marker::PhantomData,
                 })
@@ -315,31 +323,42 @@ pub fn enter_runtime() -> Option<EnterRuntimeGuard> {
         .flatten()
 }
 
-/// Clears the "inside a runtime" flag while `f` runs (for `block_in_place`), then sets it again.
+/// Clears the "inside a runtime" flag while `f` runs (for `block_in_place`), then restores
+/// it.
 ///
 /// # Panics
 ///
 /// Panics if the thread is not inside a runtime.
 #[doc(hidden)]
 pub fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
-    struct Reset;
+    struct Reset(RuntimeState);
 
     impl Drop for Reset {
         fn drop(&mut self) {
-            let _ = CONTEXT.try_with(|cx| cx.runtime.set(RuntimeState::Entered));
+            let _ = CONTEXT.try_with(|cx| cx.runtime.set(self.0));
         }
     }
 
-    CONTEXT.with(|cx| {
-        assert_eq!(
-            cx.runtime.get(),
-            RuntimeState::Entered,
-            "exit_runtime called on a thread that is not inside a runtime"
-        );
-        cx.runtime.set(RuntimeState::NotEntered);
-    });
-    let _reset = Reset;
+    let prev = CONTEXT.with(|cx| cx.runtime.replace(RuntimeState::NotEntered));
+    assert_ne!(
+        prev,
+        RuntimeState::NotEntered,
+        "exit_runtime called on a thread that is not inside a runtime"
+    );
+    let _reset = Reset(prev);
     f()
+}
+
+/// If the thread is inside a runtime, whether `block_in_place` is allowed there (see
+/// [`enter_runtime`]); `None` outside any runtime.
+#[doc(hidden)]
+pub fn entered_runtime() -> Option<bool> {
+    match CONTEXT.try_with(|cx| cx.runtime.get()) {
+        Ok(RuntimeState::Entered {
+            allow_block_in_place,
+        }) => Some(allow_block_in_place),
+        _ => None,
+    }
 }
 
 /// Whether the current thread is running a runtime's scheduler, where blocking would stall
@@ -349,7 +368,7 @@ pub fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
 #[doc(hidden)]
 pub fn is_in_runtime() -> bool {
     CONTEXT
-        .try_with(|cx| cx.runtime.get() == RuntimeState::Entered)
+        .try_with(|cx| cx.runtime.get() != RuntimeState::NotEntered)
         .unwrap_or(false)
 }
 
@@ -475,9 +494,10 @@ mod tests {
     #[test]
     fn runtime_flag_nests_once() {
         assert!(!is_in_runtime());
-        let guard = enter_runtime().expect("first entry");
+        let guard = enter_runtime(false).expect("first entry");
         assert!(is_in_runtime());
-        assert!(enter_runtime().is_none());
+        assert_eq!(entered_runtime(), Some(false));
+        assert!(enter_runtime(true).is_none());
         exit_runtime(|| {
             assert!(!is_in_runtime());
         });

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::blocking::BlockingPool;
 use super::driver::{self, Driver};
-use super::scheduler::{self, current_thread::CurrentThread};
+use super::scheduler::{self, current_thread::CurrentThread, multi_thread::MultiThread};
 use super::{Handle, Runtime};
 
 /// A hook the runtime calls on its threads.
@@ -36,6 +36,8 @@ pub(crate) type ThreadNameFn = Arc<dyn Fn() -> String + Send + Sync + 'static>;
 /// ```
 pub struct Builder {
     kind: Kind,
+    worker_threads: Option<usize>,
+    lifo_stealing: bool,
     enable_io: bool,
     enable_time: bool,
     max_blocking_threads: usize,
@@ -53,11 +55,15 @@ pub struct Builder {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     CurrentThread,
+    MultiThread,
 }
 
 /// The default number of ticks between checks of the injection queue on the current-thread
 /// scheduler.
 const DEFAULT_GLOBAL_QUEUE_INTERVAL: u32 = 31;
+
+/// The same for a multi-thread worker, whose local queue is shared with thieves.
+const DEFAULT_MULTI_THREAD_GLOBAL_QUEUE_INTERVAL: u32 = 61;
 
 /// The default number of ticks between turns of the driver while tasks are ready.
 const DEFAULT_EVENT_INTERVAL: u32 = 61;
@@ -76,9 +82,37 @@ impl Builder {
         Builder::new(Kind::CurrentThread, DEFAULT_EVENT_INTERVAL)
     }
 
+    /// A builder for the multi-thread runtime: a pool of worker threads (one per CPU by
+    /// default, see [`worker_threads`](Self::worker_threads)) that run tasks and steal work
+    /// from each other.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .enable_all()
+    ///     .build()
+    ///     .unwrap();
+    /// let sum = rt.block_on(async {
+    ///     let tasks: Vec<_> = (0..100u64).map(|i| runtime::spawn(async move { i })).collect();
+    ///     let mut sum = 0;
+    ///     for task in tasks {
+    ///         sum += task.await.unwrap();
+    ///     }
+    ///     sum
+    /// });
+    /// assert_eq!(sum, 4950);
+    /// ```
+    pub fn new_multi_thread() -> Builder {
+        Builder::new(Kind::MultiThread, DEFAULT_EVENT_INTERVAL)
+    }
+
     fn new(kind: Kind, event_interval: u32) -> Builder {
         Builder {
             kind,
+            worker_threads: None,
+            lifo_stealing: true,
             enable_io: false,
             enable_time: false,
             max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
@@ -111,6 +145,29 @@ impl Builder {
     /// Enables the time driver (see [`enable_all`](Self::enable_all)).
     pub fn enable_time(&mut self) -> &mut Self {
         self.enable_time = true;
+        self
+    }
+
+    /// The number of worker threads of a multi-thread runtime (default: the number of CPUs,
+    /// as `std::thread::available_parallelism` reports). Ignored by the current-thread
+    /// runtime.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `val` is zero.
+    #[track_caller]
+    pub fn worker_threads(&mut self, val: usize) -> &mut Self {
+        assert!(val > 0, "`worker_threads` must be greater than 0");
+        self.worker_threads = Some(val);
+        self
+    }
+
+    /// Whether a searching worker may take the task in the LIFO slot of a worker that the
+    /// monitor found stuck in one poll (default: yes). Only for measuring its cost: turning it
+    /// off lets a task woken just before a long poll wait for that poll to end.
+    #[doc(hidden)]
+    pub fn lifo_slot_stealing(&mut self, enabled: bool) -> &mut Self {
+        self.lifo_stealing = enabled;
         self
     }
 
@@ -247,6 +304,7 @@ impl Builder {
     pub fn build(&mut self) -> io::Result<Runtime> {
         match self.kind {
             Kind::CurrentThread => self.build_current_thread_runtime(),
+            Kind::MultiThread => self.build_multi_thread_runtime(),
         }
     }
 
@@ -283,13 +341,48 @@ impl Builder {
         ))
     }
 
+    fn build_multi_thread_runtime(&mut self) -> io::Result<Runtime> {
+        let workers = self.worker_threads.unwrap_or_else(default_worker_threads);
+        let (driver, driver_handle) = Driver::new(self.driver_cfg())?;
+        // The workers and the monitor run on the blocking pool, on top of its own cap.
+        let blocking_pool = BlockingPool::new(self.blocking_config_with_extra(workers + 1));
+        let (scheduler, handle, launch) = MultiThread::new(
+            workers,
+            driver,
+            driver_handle,
+            blocking_pool.spawner().clone(),
+            scheduler::multi_thread::Config {
+                global_queue_interval: self
+                    .global_queue_interval
+                    .unwrap_or(DEFAULT_MULTI_THREAD_GLOBAL_QUEUE_INTERVAL),
+                event_interval: self.event_interval,
+                before_park: self.before_park.clone(),
+                after_unpark: self.after_unpark.clone(),
+                lifo_stealing: self.lifo_stealing,
+            },
+        );
+        let handle = Handle {
+            inner: scheduler::Handle::MultiThread(handle),
+        };
+        launch.launch(&handle.inner);
+        Ok(Runtime::from_parts(
+            super::rt::Scheduler::MultiThread(scheduler),
+            handle,
+            blocking_pool,
+        ))
+    }
+
     fn blocking_config(&self) -> super::blocking::Config {
+        self.blocking_config_with_extra(0)
+    }
+
+    fn blocking_config_with_extra(&self, extra_threads: usize) -> super::blocking::Config {
         super::blocking::Config {
             thread_name: self.thread_name.clone(),
             stack_size: self.thread_stack_size,
             after_start: self.after_start.clone(),
             before_stop: self.before_stop.clone(),
-            thread_cap: self.max_blocking_threads,
+            thread_cap: self.max_blocking_threads + extra_threads,
             keep_alive: self.keep_alive.unwrap_or(DEFAULT_KEEP_ALIVE),
         }
     }
@@ -299,6 +392,7 @@ impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("kind", &self.kind)
+            .field("worker_threads", &self.worker_threads)
             .field("enable_io", &self.enable_io)
             .field("enable_time", &self.enable_time)
             .field("max_blocking_threads", &self.max_blocking_threads)
@@ -308,4 +402,9 @@ impl fmt::Debug for Builder {
             .field("event_interval", &self.event_interval)
             .finish_non_exhaustive()
     }
+}
+
+/// One worker per CPU the process may use.
+fn default_worker_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }

@@ -162,7 +162,7 @@ impl Handle {
     /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let Some(_runtime) = coop::enter_runtime() else {
+        let Some(_runtime) = coop::enter_runtime(false) else {
             panic!(
                 "`Handle::block_on` called from inside an async runtime: this would block the \
                  thread that drives other tasks. `.await` the future instead, or call \

@@ -68,7 +68,6 @@ impl Parker {
     }
 
     /// A parker for another thread of the same runtime: same driver, its own state.
-    #[allow(dead_code)] // Used by the multi-thread scheduler's workers.
     pub(crate) fn for_another_thread(&self) -> Parker {
         Parker::with_shared(self.inner.shared.clone())
     }

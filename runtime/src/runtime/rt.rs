@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::blocking::BlockingPool;
 use super::context;
 use super::scheduler::current_thread::CurrentThread;
+use super::scheduler::multi_thread::MultiThread;
 use super::{Builder, EnterGuard, Handle};
 use crate::task::spawn::BOX_FUTURE_THRESHOLD;
 use crate::task::JoinHandle;
@@ -39,6 +40,7 @@ pub struct Runtime {
 /// The scheduler a runtime runs.
 pub(crate) enum Scheduler {
     CurrentThread(CurrentThread),
+    MultiThread(MultiThread),
 }
 
 impl Runtime {
@@ -54,23 +56,21 @@ impl Runtime {
         }
     }
 
-    /// Creates a runtime with the default settings and every driver enabled.
-    ///
-    /// Tokio's `Runtime::new` builds its multi-thread scheduler; until this crate's
-    /// multi-thread scheduler lands, this builds the current-thread one (see
-    /// `docs/migrating-from-tokio.md`).
+    /// Creates a multi-thread runtime with the default settings (one worker per CPU) and
+    /// every driver enabled.
     ///
     /// # Errors
     ///
     /// Returns the operating system's error if a driver cannot be created.
     pub fn new() -> std::io::Result<Runtime> {
-        Builder::new_current_thread().enable_all().build()
+        Builder::new_multi_thread().enable_all().build()
     }
 
-    /// Runs `future` to completion on this thread, driving the runtime while it waits: the
-    /// runtime's tasks run here too.
+    /// Runs `future` to completion on this thread.
     ///
-    /// Several threads may call `block_on` on one runtime; one of them drives the scheduler
+    /// On a multi-thread runtime the worker threads run the spawned tasks while this thread
+    /// waits. On a current-thread runtime this thread drives the scheduler, so the runtime's
+    /// tasks run here too; if several threads call `block_on` on it, one drives the scheduler
     /// at a time and the others only poll their own future until it is their turn.
     ///
     /// # Panics
@@ -99,6 +99,7 @@ impl Runtime {
         let _enter = self.enter();
         match &self.scheduler {
             Scheduler::CurrentThread(exec) => exec.block_on(&self.handle.inner, future),
+            Scheduler::MultiThread(exec) => exec.block_on(future),
         }
     }
 
@@ -187,6 +188,7 @@ impl Runtime {
         let _guard = context::try_set_current(&self.handle.inner);
         match &mut self.scheduler {
             Scheduler::CurrentThread(exec) => exec.shutdown(&self.handle.inner),
+            Scheduler::MultiThread(exec) => exec.shutdown(&self.handle.inner),
         }
     }
 }

@@ -214,9 +214,10 @@ impl Header {
     ///
     /// # Safety
     ///
-    /// The caller holds the lock of the queue the task is in.
+    /// The caller owns the link: it holds the lock of the queue the task is in, or it owns
+    /// the task's `Notified` outside any queue.
     pub(crate) unsafe fn queue_next(&self) -> Option<NonNull<Header>> {
-        // SAFETY: serialised by the queue lock.
+        // SAFETY: serialised by the queue lock, or exclusive by ownership of the `Notified`.
         self.queue_next.with(|ptr| unsafe { *ptr })
     }
 
@@ -226,7 +227,7 @@ impl Header {
     ///
     /// As `queue_next`.
     pub(crate) unsafe fn set_queue_next(&self, next: Option<NonNull<Header>>) {
-        // SAFETY: serialised by the queue lock.
+        // SAFETY: serialised by the queue lock, or exclusive by ownership of the `Notified`.
         self.queue_next.with_mut(|ptr| unsafe { *ptr = next });
     }
 

@@ -25,6 +25,7 @@
 //! * `JoinHandle<T>`, `AbortHandle`: the user's handles.
 
 mod abort;
+mod block_in_place;
 mod blocking;
 pub mod coop;
 mod core;
@@ -44,6 +45,7 @@ mod yield_now;
 mod loom_tests;
 
 pub use abort::AbortHandle;
+pub use block_in_place::block_in_place;
 pub use blocking::spawn_blocking;
 pub use error::JoinError;
 pub use id::{id, try_id, Id};

@@ -675,7 +675,7 @@ fn blocking_recv_ignores_a_spent_budget() {
 fn blocking_recv_inside_runtime_panics() {
     let (tx, rx) = channel();
     tx.send(1).unwrap();
-    let _entered = coop::enter_runtime().expect("test thread is not in a runtime");
+    let _entered = coop::enter_runtime(false).expect("test thread is not in a runtime");
     let _ = rx.blocking_recv();
 }
 

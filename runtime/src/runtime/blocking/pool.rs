@@ -51,8 +51,16 @@ struct Inner {
     config: Config,
 }
 
+/// A queued blocking task.
+struct Task {
+    task: UnownedTask<BlockingSchedule>,
+    /// Runs even after shutdown began (a scheduler worker must get to shut its core down);
+    /// other queued tasks are cancelled at shutdown.
+    mandatory: bool,
+}
+
 struct Shared {
-    queue: VecDeque<UnownedTask<BlockingSchedule>>,
+    queue: VecDeque<Task>,
     /// Threads alive.
     num_th: usize,
     /// Threads waiting on the condvar that no spawn has claimed yet.
@@ -171,8 +179,28 @@ impl Spawner {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        self.spawn_blocking_inner(rt, func, false)
+    }
+
+    /// Like `spawn_blocking`, for a task that must run even if shutdown begins before it
+    /// starts: a scheduler worker, which has to take part in the shutdown.
+    #[track_caller]
+    pub(crate) fn spawn_mandatory_blocking<F, R>(&self, rt: &scheduler::Handle, func: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.spawn_blocking_inner(rt, func, true)
+    }
+
+    #[track_caller]
+    fn spawn_blocking_inner<F, R>(&self, rt: &scheduler::Handle, func: F, mandatory: bool) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
         let (task, join) = task::unowned(BlockingTask::new(func), BlockingSchedule, Id::next());
-        if let Err(err) = self.spawn_task(task, rt) {
+        if let Err(err) = self.spawn_task(Task { task, mandatory }, rt) {
             panic!(
                 "the blocking pool has no thread and the OS refused to start one: {err}. \
                  Lower `max_blocking_threads` or raise the process's thread limit"
@@ -181,17 +209,14 @@ impl Spawner {
         join
     }
 
-    fn spawn_task(
-        &self,
-        task: UnownedTask<BlockingSchedule>,
-        rt: &scheduler::Handle,
-    ) -> io::Result<()> {
+    fn spawn_task(&self, task: Task, rt: &scheduler::Handle) -> io::Result<()> {
         let mut shared = self.inner.shared.lock();
         if shared.shutdown {
             drop(shared);
-            // Spawned after shutdown began: the task never runs; its JoinHandle reports it
-            // cancelled.
-            task.shutdown();
+            // Spawned after shutdown began: the task never runs (even a mandatory one: the
+            // shutdown it would take part in is already under way without it); its
+            // JoinHandle reports it cancelled.
+            task.task.shutdown();
             return Ok(());
         }
         shared.queue.push_back(task);
@@ -225,7 +250,7 @@ impl Spawner {
                 // Nobody will ever run it: take it back out and cancel it before reporting.
                 if let Some(task) = shared.queue.pop_back() {
                     drop(shared);
-                    task.shutdown();
+                    task.task.shutdown();
                 }
                 Err(err)
             }
@@ -262,14 +287,15 @@ impl Inner {
         let mut shared = self.shared.lock();
         let mut join_on_exit = None;
         loop {
-            // Busy: run the queue dry (after shutdown, cancel instead of running).
+            // Busy: run the queue dry (after shutdown, cancel instead of running, unless the
+            // task is mandatory).
             while let Some(task) = shared.queue.pop_front() {
-                let shutting_down = shared.shutdown;
+                let cancel = shared.shutdown && !task.mandatory;
                 drop(shared);
-                if shutting_down {
-                    task.shutdown();
+                if cancel {
+                    task.task.shutdown();
                 } else {
-                    task.run();
+                    task.task.run();
                 }
                 shared = self.shared.lock();
             }

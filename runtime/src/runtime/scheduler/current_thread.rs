@@ -191,7 +191,7 @@ fn shutdown_core(mut core: Box<Core>, handle: &Handle) -> Box<Core> {
 
 #[track_caller]
 fn enter_runtime_or_panic() -> coop::EnterRuntimeGuard {
-    match coop::enter_runtime() {
+    match coop::enter_runtime(false) {
         Some(guard) => guard,
         None => panic!(
             "`block_on` called from inside an async runtime: this would block the thread that \
@@ -232,6 +232,9 @@ impl CoreGuard<'_> {
     fn context(&self) -> &Context {
         match &self.context {
             scheduler::Context::CurrentThread(cx) => cx,
+            scheduler::Context::MultiThread(_) => {
+                unreachable!("a current-thread core guard with a multi-thread context")
+            }
         }
     }
 

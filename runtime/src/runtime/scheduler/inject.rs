@@ -59,6 +59,11 @@ impl<S: 'static> Inject<S> {
         !std::mem::replace(&mut synced.is_closed, true)
     }
 
+    /// Whether `close` was called.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.synced.lock().is_closed
+    }
+
     /// Appends a task; drops it if the queue is closed.
     pub(crate) fn push(&self, task: Notified<S>) {
         let mut synced = self.synced.lock();
@@ -80,6 +85,76 @@ impl<S: 'static> Inject<S> {
         synced.tail = Some(ptr);
         // Only written under the lock, so a plain load + store cannot lose an update.
         self.len.store(self.len.load(Relaxed) + 1, Release);
+    }
+
+    /// Appends a batch of tasks, in order, under one lock; drops them if the queue is closed.
+    pub(crate) fn push_batch(&self, mut tasks: impl Iterator<Item = Notified<S>>) {
+        // Link the batch before taking the lock: the tasks are ours until they are queued.
+        let Some(first) = tasks.next() else {
+            return;
+        };
+        let first = first.into_raw();
+        let mut last = first;
+        let mut count = 1;
+        for task in tasks {
+            let ptr = task.into_raw();
+            // SAFETY: we own both tasks (they are `Notified`s not yet in any queue), so their
+            // links are ours.
+            unsafe { last.as_ref().set_queue_next(Some(ptr)) };
+            last = ptr;
+            count += 1;
+        }
+        // SAFETY: as above.
+        unsafe { last.as_ref().set_queue_next(None) };
+
+        let mut synced = self.synced.lock();
+        if synced.is_closed {
+            drop(synced);
+            // SAFETY: the chain is ours and was built from `Notified::into_raw` pointers.
+            drop(unsafe { Chain::<S>::new(Some(first), count) });
+            return;
+        }
+        // SAFETY: we hold the lock; the tail (if any) is a task in this queue.
+        unsafe {
+            match synced.tail {
+                Some(tail) => tail.as_ref().set_queue_next(Some(first)),
+                None => synced.head = Some(first),
+            }
+        }
+        synced.tail = Some(last);
+        self.len.store(self.len.load(Relaxed) + count, Release);
+    }
+
+    /// Removes up to `n` of the oldest tasks in one lock acquisition.
+    pub(crate) fn pop_n(&self, n: usize) -> Chain<S> {
+        if n == 0 || self.is_empty() {
+            // SAFETY: an empty chain.
+            return unsafe { Chain::new(None, 0) };
+        }
+        let mut synced = self.synced.lock();
+        let first = synced.head;
+        let mut taken = 0;
+        let mut last = None;
+        let mut cursor = first;
+        while taken < n {
+            let Some(task) = cursor else { break };
+            last = Some(task);
+            // SAFETY: we hold the lock and `task` is in this queue.
+            cursor = unsafe { task.as_ref().queue_next() };
+            taken += 1;
+        }
+        synced.head = cursor;
+        if cursor.is_none() {
+            synced.tail = None;
+        }
+        if let Some(last) = last {
+            // Cut the detached chain off from the rest of the queue.
+            // SAFETY: we hold the lock and `last` is in this queue.
+            unsafe { last.as_ref().set_queue_next(None) };
+        }
+        self.len.store(self.len.load(Relaxed) - taken, Release);
+        // SAFETY: the `taken` tasks from `first` were detached under the lock and are ours.
+        unsafe { Chain::new(first, taken) }
     }
 
     /// Removes the oldest task.
@@ -108,5 +183,57 @@ impl<S: 'static> Drop for Inject<S> {
         // Release the references of any tasks still queued (only possible if the runtime
         // never shut down cleanly, e.g. a leaked handle outlived it).
         while self.pop().is_some() {}
+    }
+}
+
+/// Tasks detached from the queue (or built for it), linked through their `queue_next`.
+/// Iterating hands them out in order; dropping drops the rest.
+pub(crate) struct Chain<S: 'static> {
+    head: Option<NonNull<Header>>,
+    len: usize,
+    _p: PhantomData<S>,
+}
+
+impl<S: 'static> Chain<S> {
+    /// # Safety
+    ///
+    /// `head` must start a chain of exactly `len` tasks, each from `Notified::<S>::into_raw`,
+    /// that nobody else owns.
+    unsafe fn new(head: Option<NonNull<Header>>, len: usize) -> Chain<S> {
+        Chain {
+            head,
+            len,
+            _p: PhantomData,
+        }
+    }
+}
+
+impl<S: 'static> Iterator for Chain<S> {
+    type Item = Notified<S>;
+
+    fn next(&mut self) -> Option<Notified<S>> {
+        let head = self.head?;
+        // SAFETY: the chain owns its tasks, so their links are ours to read and clear.
+        unsafe {
+            self.head = head.as_ref().queue_next();
+            head.as_ref().set_queue_next(None);
+        }
+        self.len -= 1;
+        // SAFETY: the pointer came from `Notified::into_raw`.
+        Some(unsafe { Notified::from_header(head) })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.len, Some(self.len))
+    }
+}
+
+impl<S: 'static> ExactSizeIterator for Chain<S> {}
+
+impl<S: 'static> Drop for Chain<S> {
+    fn drop(&mut self) {
+        for task in self.by_ref() {
+            drop(task);
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 pub(crate) mod current_thread;
 pub(crate) mod inject;
+pub(crate) mod multi_thread;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -15,11 +16,13 @@ use crate::task::{Id, JoinHandle};
 #[derive(Clone, Debug)]
 pub(crate) enum Handle {
     CurrentThread(Arc<current_thread::Handle>),
+    MultiThread(Arc<multi_thread::Handle>),
 }
 
 /// The per-thread state of the scheduler running on this thread.
 pub(crate) enum Context {
     CurrentThread(current_thread::Context),
+    MultiThread(multi_thread::Context),
 }
 
 impl Handle {
@@ -30,6 +33,7 @@ impl Handle {
     {
         match self {
             Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id),
+            Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, id),
         }
     }
 
@@ -44,6 +48,7 @@ impl Handle {
     pub(crate) fn blocking_spawner(&self) -> &blocking::Spawner {
         match self {
             Handle::CurrentThread(h) => &h.blocking_spawner,
+            Handle::MultiThread(h) => &h.blocking_spawner,
         }
     }
 
@@ -51,18 +56,23 @@ impl Handle {
     pub(crate) fn driver(&self) -> &driver::Handle {
         match self {
             Handle::CurrentThread(h) => &h.driver,
+            Handle::MultiThread(h) => &h.driver,
         }
     }
 
     pub(crate) fn flavor(&self) -> RuntimeFlavor {
         match self {
             Handle::CurrentThread(_) => RuntimeFlavor::CurrentThread,
+            Handle::MultiThread(_) => RuntimeFlavor::MultiThread,
         }
     }
 
     pub(crate) fn as_current_thread(&self) -> &Arc<current_thread::Handle> {
         match self {
             Handle::CurrentThread(h) => h,
+            Handle::MultiThread(_) => {
+                unreachable!("a current-thread scheduler with a multi-thread handle")
+            }
         }
     }
 }

@@ -402,8 +402,8 @@ impl<S: 'static> Clone for Steal<S> {
 impl<S: 'static> Drop for Inner<S> {
     fn drop(&mut self) {
         // Release the references of tasks still queued (only after an unclean shutdown).
-        let (_, mut head) = unpack(*self.head.get_mut());
-        let tail = *self.tail.get_mut();
+        let (_, mut head) = unpack(self.head.load(Acquire));
+        let tail = self.tail.load(Acquire);
         while head != tail {
             // SAFETY: we have exclusive access; slots in [head, tail) hold tasks.
             drop(unsafe { self.take(head) });

@@ -1,0 +1,265 @@
+//! The shared half of the multi-thread scheduler: what every worker, task and `Handle` sees.
+
+use std::fmt;
+use std::future::Future;
+use std::ptr;
+
+use crossbeam_utils::CachePadded;
+
+use super::idle::{Idle, Sleepers};
+use super::monitor::Monitor;
+use super::queue;
+use super::worker::Core;
+use crate::loom::{Arc, AtomicPtr, AtomicU64, Mutex, Ordering::*};
+use crate::runtime::blocking;
+use crate::runtime::builder::Callback;
+use crate::runtime::driver;
+use crate::runtime::parker::Unparker;
+use crate::runtime::scheduler::inject::Inject;
+use crate::task::list::OwnedTasks;
+use crate::task::{Header, Id, JoinHandle, Notified};
+
+/// The scheduler's shared state, behind an `Arc`.
+pub(crate) struct Handle {
+    pub(super) shared: Shared,
+    pub(crate) driver: driver::Handle,
+    pub(crate) blocking_spawner: blocking::Spawner,
+}
+
+pub(super) struct Shared {
+    /// One per core (not per thread: a core moves to another thread in `block_in_place`).
+    pub(super) remotes: Box<[CachePadded<Remote>]>,
+    /// Tasks scheduled from outside the workers, and local-queue overflow.
+    pub(super) inject: Inject<Arc<Handle>>,
+    pub(super) idle: Idle,
+    pub(super) owned: OwnedTasks<Arc<Handle>>,
+    pub(super) synced: Mutex<Synced>,
+    /// Cores that have finished shutting down; the last one to arrive finishes the job.
+    pub(super) shutdown_cores: Mutex<Vec<Box<Core>>>,
+    pub(super) config: Config,
+    pub(super) monitor: Monitor,
+}
+
+/// State behind the shared lock.
+pub(crate) struct Synced {
+    pub(super) sleepers: Sleepers,
+}
+
+/// What other threads may touch of one core.
+pub(super) struct Remote {
+    /// Steals from the core's run queue.
+    pub(super) steal: queue::Steal<Arc<Handle>>,
+    /// Wakes the thread that holds the core when it parks.
+    pub(super) unpark: Unparker,
+    /// The task to run next (the last one woken by this core's thread).
+    pub(super) lifo: LifoSlot,
+    /// Poll starts and ends; see `PollCounter`.
+    pub(super) polls: PollCounter,
+}
+
+/// Scheduler settings from the builder.
+pub(crate) struct Config {
+    pub(crate) global_queue_interval: u32,
+    pub(crate) event_interval: u32,
+    pub(crate) before_park: Option<Callback>,
+    pub(crate) after_unpark: Option<Callback>,
+    /// Whether a searching worker may take the LIFO task of a worker stuck in one poll.
+    pub(crate) lifo_stealing: bool,
+}
+
+/// The LIFO slot: one task, handed over with atomic swaps so that a searching worker can
+/// take a task stranded behind a long poll.
+///
+/// The owner only ever swaps (push) or loads-then-swaps (take), so its cost over a plain
+/// field is one uncontended atomic RMW on its own cache line; other workers touch it only
+/// when the monitor has flagged the owner as stuck.
+pub(super) struct LifoSlot {
+    task: AtomicPtr<Header>,
+}
+
+impl LifoSlot {
+    fn new() -> LifoSlot {
+        LifoSlot {
+            task: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// Puts `task` in the slot, returning the task it displaced.
+    pub(super) fn push(&self, task: Notified<Arc<Handle>>) -> Option<Notified<Arc<Handle>>> {
+        let new = task.into_raw().as_ptr();
+        // AcqRel: hands our `Notified` over (Release) and takes ownership of the displaced
+        // one (Acquire).
+        let prev = self.task.swap(new, AcqRel);
+        // SAFETY: a non-null pointer in the slot came from `Notified::into_raw` and the swap
+        // gave it to us.
+        std::ptr::NonNull::new(prev).map(|p| unsafe { Notified::from_header(p) })
+    }
+
+    /// Takes the task out, if any.
+    pub(super) fn take(&self) -> Option<Notified<Arc<Handle>>> {
+        // Relaxed pre-check: the common case (empty) costs a plain load; the swap below is
+        // what transfers ownership.
+        if self.task.load(Relaxed).is_null() {
+            return None;
+        }
+        // Acquire: takes ownership of the task the pusher published.
+        let prev = self.task.swap(ptr::null_mut(), AcqRel);
+        // SAFETY: as in `push`.
+        std::ptr::NonNull::new(prev).map(|p| unsafe { Notified::from_header(p) })
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.task.load(Relaxed).is_null()
+    }
+}
+
+impl Drop for LifoSlot {
+    fn drop(&mut self) {
+        drop(self.take());
+    }
+}
+
+/// Counts poll starts and ends of one core: odd while a task is being polled.
+///
+/// Only the thread holding the core writes it (plain load + store, no RMW); the monitor
+/// samples it to find a core that has been in the same poll for a whole monitor interval.
+pub(super) struct PollCounter {
+    count: AtomicU64,
+    /// The odd count at which the monitor found the core stuck; 0 if it is not.
+    stuck_at: AtomicU64,
+}
+
+impl PollCounter {
+    fn new() -> PollCounter {
+        PollCounter {
+            count: AtomicU64::new(0),
+            stuck_at: AtomicU64::new(0),
+        }
+    }
+
+    /// Called by the thread holding the core around each poll (and by `block_in_place`,
+    /// which ends the poll on the core's behalf before handing the core over).
+    pub(super) fn bump(&self) {
+        // Relaxed: a statistic read by the monitor; only the core's holder writes it, and
+        // handing the core to another thread synchronises through the core's own hand-off.
+        let n = self.count.load(Relaxed);
+        self.count.store(n.wrapping_add(1), Relaxed);
+    }
+
+    pub(super) fn load(&self) -> u64 {
+        self.count.load(Relaxed)
+    }
+
+    /// Monitor: records that the core is stuck in the poll numbered `count`, or not stuck.
+    pub(super) fn set_stuck_at(&self, count: u64) {
+        self.stuck_at.store(count, Relaxed);
+    }
+
+    /// Whether the core is still in the same poll the monitor found it stuck in.
+    pub(super) fn is_stuck(&self) -> bool {
+        let stuck_at = self.stuck_at.load(Relaxed);
+        stuck_at != 0 && stuck_at == self.count.load(Relaxed)
+    }
+}
+
+impl Remote {
+    pub(super) fn new(steal: queue::Steal<Arc<Handle>>, unpark: Unparker) -> Remote {
+        Remote {
+            steal,
+            unpark,
+            lifo: LifoSlot::new(),
+            polls: PollCounter::new(),
+        }
+    }
+}
+
+impl Handle {
+    pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (join, notified) = me.shared.owned.bind(future, me.clone(), id);
+        if let Some(notified) = notified {
+            me.schedule_task(notified, false);
+        }
+        join
+    }
+
+    pub(super) fn next_remote_task(&self) -> Option<Notified<Arc<Handle>>> {
+        self.shared.inject.pop()
+    }
+
+    /// Queues a task from outside the workers and wakes one if nobody is searching.
+    pub(super) fn push_remote_task(&self, task: Notified<Arc<Handle>>) {
+        self.shared.inject.push(task);
+        self.notify_parked();
+    }
+
+    /// Wakes a parked worker to search for work, unless one is already searching.
+    pub(super) fn notify_parked(&self) {
+        if let Some(index) = self.shared.idle.worker_to_notify(&self.shared.synced) {
+            self.shared.remotes[index].unpark.unpark(&self.driver);
+        }
+    }
+
+    /// Wakes every worker (shutdown).
+    pub(super) fn notify_all(&self) {
+        for remote in self.shared.remotes.iter() {
+            remote.unpark.unpark(&self.driver);
+        }
+    }
+
+    /// After the last searcher parked: if any queue still has work, wake a worker for it.
+    pub(super) fn notify_if_work_pending(&self) {
+        for remote in self.shared.remotes.iter() {
+            if !remote.steal.is_empty() {
+                self.notify_parked();
+                return;
+            }
+        }
+        if !self.shared.inject.is_empty() {
+            self.notify_parked();
+        }
+    }
+
+    /// Begins shutdown: closes the injection queue and wakes every worker to see it.
+    pub(crate) fn close(&self) {
+        if self.shared.inject.close() {
+            self.notify_all();
+            self.shared.monitor.shutdown();
+        }
+    }
+
+    pub(super) fn is_closed(&self) -> bool {
+        self.shared.inject.is_closed()
+    }
+
+    /// Number of worker threads.
+    pub(crate) fn num_workers(&self) -> usize {
+        self.shared.remotes.len()
+    }
+
+    /// Number of live tasks.
+    #[allow(dead_code)] // Read by the metrics.
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.shared.owned.len()
+    }
+
+    /// Whether every worker is parked.
+    #[allow(dead_code)] // Read by the time driver's paused clock.
+    pub(crate) fn all_workers_parked(&self) -> bool {
+        self.shared.idle.all_parked()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("multi_thread::Handle")
+            .field("workers", &self.shared.remotes.len())
+            .field("tasks", &self.shared.owned.len())
+            .field("injected", &self.shared.inject.len())
+            .field("searching", &self.shared.idle.num_searching())
+            .finish()
+    }
+}

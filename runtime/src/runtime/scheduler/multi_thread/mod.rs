@@ -1,0 +1,146 @@
+//! The multi-thread, work-stealing scheduler.
+//!
+//! `worker.rs` has the worker loop, `queue.rs` the local run queue, `idle.rs` the
+//! parked/searching accounting, `handle.rs` the shared state, `monitor.rs` the thread that
+//! finds workers stuck in one poll. See `docs/architecture.md` for the whole picture.
+
+mod handle;
+mod idle;
+mod monitor;
+mod queue;
+mod worker;
+
+#[cfg(all(test, loom))]
+mod loom_tests;
+
+pub(crate) use handle::{Config, Handle};
+pub(crate) use worker::{block_in_place, Context};
+
+use std::fmt;
+use std::future::Future;
+
+use crossbeam_utils::CachePadded;
+use runtime_sync::coop;
+
+use self::handle::{Remote, Shared, Synced};
+use self::idle::Idle;
+use self::worker::{Core, Worker};
+use crate::loom::{Arc, Mutex};
+use crate::runtime::blocking;
+use crate::runtime::driver::{self, Driver};
+use crate::runtime::park;
+use crate::runtime::parker::Parker;
+use crate::runtime::scheduler;
+use crate::runtime::scheduler::inject::Inject;
+use crate::task::list::OwnedTasks;
+use crate::util::atomic_cell::AtomicCell;
+
+/// The scheduler, owned by the `Runtime`. Its state lives in the `Handle` and the workers.
+pub(crate) struct MultiThread {
+    _private: (),
+}
+
+/// The workers, created with the scheduler and started once the runtime exists.
+pub(crate) struct Launch {
+    workers: Vec<Arc<Worker>>,
+}
+
+impl MultiThread {
+    /// Creates a scheduler with `size` workers sharing `driver`.
+    pub(crate) fn new(
+        size: usize,
+        driver: Driver,
+        driver_handle: driver::Handle,
+        blocking_spawner: blocking::Spawner,
+        config: Config,
+    ) -> (MultiThread, Arc<Handle>, Launch) {
+        assert!(size > 0, "a multi-thread runtime needs at least one worker");
+        let first = Parker::new(driver);
+        let mut cores = Vec::with_capacity(size);
+        let mut remotes = Vec::with_capacity(size);
+        for _ in 0..size {
+            let park = first.for_another_thread();
+            let (steal, run_queue) = queue::local();
+            remotes.push(CachePadded::new(Remote::new(steal, park.unparker())));
+            cores.push(Core::new(run_queue, park));
+        }
+        // `first` only carried the shared driver; every core got its own parker.
+        drop(first);
+        let (idle, sleepers) = Idle::new(size);
+        let handle = Arc::new(Handle {
+            shared: Shared {
+                remotes: remotes.into_boxed_slice(),
+                inject: Inject::new(),
+                idle,
+                owned: OwnedTasks::new(size * 4),
+                synced: Mutex::new(Synced { sleepers }),
+                shutdown_cores: Mutex::new(Vec::with_capacity(size)),
+                config,
+                monitor: monitor::Monitor::new(),
+            },
+            driver: driver_handle,
+            blocking_spawner,
+        });
+        let workers = cores
+            .into_iter()
+            .enumerate()
+            .map(|(index, core)| {
+                Arc::new(Worker {
+                    handle: handle.clone(),
+                    index,
+                    core: AtomicCell::new(Some(core)),
+                })
+            })
+            .collect();
+        (MultiThread { _private: () }, handle, Launch { workers })
+    }
+
+    /// Blocks the calling thread on `future`; the workers run the tasks meanwhile.
+    #[track_caller]
+    pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let Some(_runtime) = coop::enter_runtime(true) else {
+            panic!(
+                "`block_on` called from inside an async runtime: this would block the thread \
+                 that drives other tasks. `.await` the future instead, or call `block_on` from \
+                 a `runtime::task::spawn_blocking` closure or a plain thread"
+            );
+        };
+        park::block_on(future)
+    }
+
+    /// Begins shutdown: the workers cancel every task and exit; the blocking pool's shutdown
+    /// (which runs them) waits for them.
+    pub(crate) fn shutdown(&mut self, handle: &scheduler::Handle) {
+        match handle {
+            scheduler::Handle::MultiThread(handle) => handle.close(),
+            _ => unreachable!("a multi-thread scheduler with another scheduler's handle"),
+        }
+    }
+}
+
+impl Launch {
+    /// Starts the worker threads and the monitor, on the blocking pool (as tasks that run
+    /// even if shutdown begins first, so that every core takes part in it).
+    pub(crate) fn launch(self, rt: &scheduler::Handle) {
+        let scheduler::Handle::MultiThread(handle) = rt else {
+            unreachable!("launching workers with another scheduler's handle");
+        };
+        for worker in self.workers {
+            drop(
+                rt.blocking_spawner()
+                    .spawn_mandatory_blocking(rt, move || worker::run(worker)),
+            );
+        }
+        let handle = handle.clone();
+        drop(
+            rt.blocking_spawner()
+                .spawn_mandatory_blocking(rt, move || monitor::run(handle)),
+        );
+    }
+}
+
+impl fmt::Debug for MultiThread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MultiThread").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,101 @@
+//! The monitor: a thread that notices workers stuck in one poll.
+//!
+//! Every `INTERVAL` the monitor samples each core's poll counter. A core whose counter is odd
+//! (inside a poll) and unchanged since the previous sample has been in the same poll for at
+//! least one interval: the monitor marks it stuck (`PollCounter::set_stuck_at`), which lets a
+//! searching worker take the task stranded in its LIFO slot, and — if the stuck core has
+//! queued work — wakes a parked worker to go and take it. Without this, a task woken into the
+//! LIFO slot of a worker that then blocks waits for the whole blocking call (tokio #4941),
+//! because a push into the LIFO slot deliberately wakes nobody.
+//!
+//! The monitor sleeps longer while every worker is parked: nothing can be stuck then. The
+//! first worker to unpark afterwards pokes it back to the short interval (one relaxed load
+//! per unpark when the monitor is not in its long sleep).
+
+use std::sync::atomic::{AtomicBool, Ordering::*};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex};
+
+use super::handle::Handle;
+
+/// How often a busy runtime is sampled.
+const INTERVAL: Duration = Duration::from_millis(1);
+
+/// How often an idle runtime (every worker parked) is sampled.
+const IDLE_INTERVAL: Duration = Duration::from_millis(50);
+
+/// The monitor's shutdown signal.
+pub(super) struct Monitor {
+    shutdown: Mutex<bool>,
+    condvar: Condvar,
+    /// Set while the monitor sleeps the long, idle interval.
+    idle_sleep: AtomicBool,
+}
+
+impl Monitor {
+    pub(super) fn new() -> Monitor {
+        Monitor {
+            shutdown: Mutex::new(false),
+            condvar: Condvar::new(),
+            idle_sleep: AtomicBool::new(false),
+        }
+    }
+
+    /// Called by a worker that leaves its park: ends the monitor's idle sleep, if it is in
+    /// one, so that the busy runtime is sampled at the short interval again.
+    pub(super) fn worker_unparked(&self) {
+        // Relaxed pre-check keeps the common case to one load; the swap makes sure only one
+        // waking worker pays for the notification.
+        if self.idle_sleep.load(Relaxed) && self.idle_sleep.swap(false, Relaxed) {
+            let _guard = self.shutdown.lock();
+            self.condvar.notify_all();
+        }
+    }
+
+    /// Stops the monitor thread.
+    pub(super) fn shutdown(&self) {
+        *self.shutdown.lock() = true;
+        self.condvar.notify_all();
+    }
+}
+
+/// The monitor thread's body.
+pub(super) fn run(handle: Arc<Handle>) {
+    let monitor = &handle.shared.monitor;
+    let remotes = &handle.shared.remotes;
+    let mut last = vec![0u64; remotes.len()];
+    let mut shutdown = monitor.shutdown.lock();
+    while !*shutdown {
+        if handle.shared.idle.all_parked() {
+            // Set under the lock, so a waking worker's notification cannot come between this
+            // store and the wait (it takes the lock to notify).
+            monitor.idle_sleep.store(true, Relaxed);
+            // A worker may have unparked between the check and the store: look again.
+            if handle.shared.idle.all_parked() {
+                monitor.condvar.wait_for(&mut shutdown, IDLE_INTERVAL);
+            }
+            monitor.idle_sleep.store(false, Relaxed);
+        } else {
+            monitor.condvar.wait_for(&mut shutdown, INTERVAL);
+        }
+        if *shutdown {
+            break;
+        }
+        let mut stranded = false;
+        for (remote, last) in remotes.iter().zip(last.iter_mut()) {
+            let count = remote.polls.load();
+            let stuck = count % 2 == 1 && count == *last;
+            remote.polls.set_stuck_at(if stuck { count } else { 0 });
+            if stuck && (!remote.lifo.is_empty() || !remote.steal.is_empty()) {
+                stranded = true;
+            }
+            *last = count;
+        }
+        if stranded {
+            // Waking a worker takes the shared lock; do it without holding ours.
+            parking_lot::MutexGuard::unlocked(&mut shutdown, || handle.notify_parked());
+        }
+    }
+}

@@ -1,0 +1,579 @@
+//! The worker loop of the multi-thread scheduler.
+//!
+//! Each worker owns a `Core` (run queue, tick, RNG, parker) in a `Box` that can move between
+//! threads: `block_in_place` hands it to a new thread while the current one blocks. The idle
+//! set and the `remotes` (stealing, unparking, the LIFO slot) are indexed by core.
+//!
+//! # One turn of the loop
+//!
+//! 1. Every `event_interval` ticks, turn the driver without sleeping and check for shutdown.
+//! 2. Take a task: every `global_queue_interval` ticks the injection queue first; otherwise
+//!    the LIFO slot, the local queue, then a batch from the injection queue.
+//! 3. If there is none, search: steal half of another worker's queue (random start), then,
+//!    on the last pass, the LIFO task of a worker the monitor found stuck in one poll, then
+//!    the injection queue.
+//! 4. If that fails too, park.
+//!
+//! Running a task: stop searching first (the last searcher to stop wakes another worker, so
+//! work that arrives behind it is never stranded), poll it under a fresh budget, then run
+//! the LIFO slot's task (at most `MAX_LIFO_POLLS_PER_TICK` in a row, while budget remains).
+//!
+//! Scheduling from a worker: a woken task goes to the LIFO slot and its previous occupant to
+//! the back of the queue; only a push to the queue wakes a parked worker, never a push to the
+//! LIFO slot (that wake-up was what made tokio's stealable slot 30 % slower). A task that
+//! woke itself (a yield) goes to the back of the queue.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use runtime_sync::coop;
+
+use super::handle::{Handle, Remote};
+use super::queue;
+use crate::runtime::context;
+use crate::runtime::parker::Parker;
+use crate::runtime::scheduler;
+use crate::task::{Notified, Schedule, Task};
+use crate::util::atomic_cell::AtomicCell;
+use crate::util::rand::FastRand;
+
+/// How many LIFO-slot tasks may run in a row before the slot is bypassed for the rest of the
+/// tick (so two tasks waking each other cannot starve the queue).
+const MAX_LIFO_POLLS_PER_TICK: usize = 3;
+
+/// One worker: a core slot and the scheduler it belongs to.
+pub(super) struct Worker {
+    pub(super) handle: Arc<Handle>,
+    pub(super) index: usize,
+    /// The core, while no thread is running it.
+    pub(super) core: AtomicCell<Core>,
+}
+
+/// A worker's mutable state; lives with the thread that runs it.
+pub(crate) struct Core {
+    tick: u32,
+    /// Whether the LIFO slot may be used this tick.
+    lifo_enabled: bool,
+    run_queue: queue::Local<Arc<Handle>>,
+    is_searching: bool,
+    is_shutdown: bool,
+    /// `None` only while the thread is parked in it.
+    park: Option<Parker>,
+    rand: FastRand,
+}
+
+/// The thread-local state of a worker thread.
+pub(crate) struct Context {
+    pub(super) worker: Arc<Worker>,
+    /// The core, while a task (or a hook, or the driver) runs.
+    pub(super) core: RefCell<Option<Box<Core>>>,
+}
+
+/// `Err` means the thread lost its core (to `block_in_place`) and must stop running the loop.
+type RunResult = Result<Box<Core>, ()>;
+
+impl Core {
+    pub(super) fn new(run_queue: queue::Local<Arc<Handle>>, park: Parker) -> Box<Core> {
+        Box::new(Core {
+            tick: 0,
+            lifo_enabled: true,
+            run_queue,
+            is_searching: false,
+            is_shutdown: false,
+            park: Some(park),
+            rand: FastRand::new(),
+        })
+    }
+}
+
+/// The body of a worker thread (or of the thread that takes a core over from
+/// `block_in_place`).
+pub(super) fn run(worker: Arc<Worker>) {
+    let Some(core) = worker.core.take() else {
+        // The thread that handed the core away took it back before we started.
+        return;
+    };
+    let handle = scheduler::Handle::MultiThread(worker.handle.clone());
+    let Some(_runtime) = coop::enter_runtime(false) else {
+        panic!("a runtime worker started on a thread that is already inside a runtime");
+    };
+    let _current = context::try_set_current(&handle);
+    let cx = scheduler::Context::MultiThread(Context {
+        worker,
+        core: RefCell::new(None),
+    });
+    context::set_scheduler(&cx, || {
+        let scheduler::Context::MultiThread(cx) = &cx else {
+            unreachable!()
+        };
+        // `run` only returns when the core is gone: shut down, or handed away.
+        assert!(cx.run(core).is_err());
+    });
+}
+
+impl Context {
+    fn remote(&self) -> &Remote {
+        &self.worker.handle.shared.remotes[self.worker.index]
+    }
+
+    fn run(&self, mut core: Box<Core>) -> RunResult {
+        while !core.is_shutdown {
+            core.tick = core.tick.wrapping_add(1);
+            core.lifo_enabled = true;
+            core = self.maintenance(core);
+
+            if let Some(task) = core.next_task(&self.worker) {
+                core = self.run_task(task, core)?;
+                continue;
+            }
+            if let Some(task) = core.steal_work(&self.worker) {
+                core = self.run_task(task, core)?;
+            } else {
+                core = self.park(core);
+            }
+        }
+        core.pre_shutdown(&self.worker);
+        self.worker.handle.shutdown_core(core);
+        Err(())
+    }
+
+    fn run_task(&self, task: Notified<Arc<Handle>>, mut core: Box<Core>) -> RunResult {
+        let handle = &self.worker.handle;
+        let task = handle.shared.owned.assert_owner(task);
+        // Stop searching before polling: the task may spawn work that only a searcher (woken
+        // now, if we were the last one) would find.
+        core.transition_from_searching(&self.worker);
+
+        *self.core.borrow_mut() = Some(core);
+        coop::budget(|| {
+            let polls = &self.remote().polls;
+            polls.bump();
+            task.run();
+            let mut lifo_polls = 0;
+            loop {
+                // The task may have handed the core to another thread (`block_in_place`).
+                let Some(mut core) = self.core.borrow_mut().take() else {
+                    return Err(());
+                };
+                polls.bump();
+                let Some(task) = (if core.lifo_enabled {
+                    self.remote().lifo.take()
+                } else {
+                    None
+                }) else {
+                    return Ok(core);
+                };
+                if !coop::has_budget_remaining() {
+                    // Not enough budget to run it now: to the back of the queue.
+                    core.run_queue
+                        .push_back_or_overflow(task, &handle.shared.inject);
+                    return Ok(core);
+                }
+                lifo_polls += 1;
+                if lifo_polls >= MAX_LIFO_POLLS_PER_TICK {
+                    core.lifo_enabled = false;
+                }
+                *self.core.borrow_mut() = Some(core);
+                let task = handle.shared.owned.assert_owner(task);
+                polls.bump();
+                task.run();
+            }
+        })
+    }
+
+    fn maintenance(&self, mut core: Box<Core>) -> Box<Core> {
+        if core.tick % self.worker.handle.shared.config.event_interval == 0 {
+            // Let the driver hand out events even though work is ready.
+            core = self.park_yield(core);
+            core.is_shutdown = self.worker.handle.is_closed();
+        }
+        core
+    }
+
+    fn park(&self, mut core: Box<Core>) -> Box<Core> {
+        let config = &self.worker.handle.shared.config;
+        if let Some(f) = &config.before_park {
+            core = self.with_core(core, || f());
+        }
+        if core.transition_to_parked(&self.worker) {
+            while !core.is_shutdown {
+                core = self.park_in(core);
+                core.is_shutdown = self.worker.handle.is_closed();
+                if core.transition_from_parked(&self.worker) {
+                    break;
+                }
+            }
+        }
+        self.worker.handle.shared.monitor.worker_unparked();
+        if let Some(f) = &config.after_unpark {
+            core = self.with_core(core, || f());
+        }
+        core
+    }
+
+    /// Sleeps in the parker (in the driver, if this thread gets it).
+    fn park_in(&self, mut core: Box<Core>) -> Box<Core> {
+        let mut park = core.park.take().expect("parker missing");
+        let driver = &self.worker.handle.driver;
+        core = self.with_core(core, || park.park(driver));
+        core.park = Some(park);
+        self.after_park(core)
+    }
+
+    /// Turns the driver without sleeping.
+    fn park_yield(&self, mut core: Box<Core>) -> Box<Core> {
+        let mut park = core.park.take().expect("parker missing");
+        let driver = &self.worker.handle.driver;
+        core = self.with_core(core, || park.park_yield(driver));
+        core.park = Some(park);
+        self.after_park(core)
+    }
+
+    fn after_park(&self, core: Box<Core>) -> Box<Core> {
+        // Events the driver turned into tasks landed on our queue without waking anyone
+        // (notifications wait until the park is over); share them now.
+        if !core.is_searching && core.run_queue.len() > 1 {
+            self.worker.handle.notify_parked();
+        }
+        core
+    }
+
+    /// Runs `f` with the core in the context, so that wakes on this thread reach the core.
+    fn with_core(&self, core: Box<Core>, f: impl FnOnce()) -> Box<Core> {
+        *self.core.borrow_mut() = Some(core);
+        f();
+        self.core
+            .borrow_mut()
+            .take()
+            .expect("core missing from the worker context")
+    }
+}
+
+impl Core {
+    fn next_task(&mut self, worker: &Worker) -> Option<Notified<Arc<Handle>>> {
+        let handle = &worker.handle;
+        if self.tick % handle.shared.config.global_queue_interval == 0 {
+            return handle
+                .next_remote_task()
+                .or_else(|| self.next_local_task(worker));
+        }
+        if let Some(task) = self.next_local_task(worker) {
+            return Some(task);
+        }
+        if handle.shared.inject.is_empty() {
+            return None;
+        }
+        // Out of local work: take a batch from the injection queue, leaving some for the
+        // other workers. Only other workers' steals can change our queue meanwhile, and they
+        // only remove tasks, so the room counted here stays available.
+        let room = self
+            .run_queue
+            .remaining_slots()
+            .min(queue::CAPACITY / 2);
+        let fair_share = handle.shared.inject.len() / handle.num_workers() + 1;
+        let n = fair_share.min(room).max(1);
+        let mut tasks = handle.shared.inject.pop_n(n);
+        let first = tasks.next();
+        self.run_queue.push_back(tasks);
+        first
+    }
+
+    fn next_local_task(&mut self, worker: &Worker) -> Option<Notified<Arc<Handle>>> {
+        let lifo = if self.lifo_enabled {
+            worker.handle.shared.remotes[worker.index].lifo.take()
+        } else {
+            None
+        };
+        lifo.or_else(|| self.run_queue.pop())
+    }
+
+    fn steal_work(&mut self, worker: &Worker) -> Option<Notified<Arc<Handle>>> {
+        if !self.transition_to_searching(worker) {
+            return None;
+        }
+        let remotes = &worker.handle.shared.remotes;
+        let num = remotes.len();
+        let start = self.rand.fastrand_n(num as u32) as usize;
+        for i in 0..num {
+            let i = (start + i) % num;
+            if i == worker.index {
+                continue;
+            }
+            if let Some(task) = remotes[i].steal.steal_into(&mut self.run_queue) {
+                return Some(task);
+            }
+        }
+        // Last pass: a task stranded in the LIFO slot of a worker stuck in one poll.
+        if worker.handle.shared.config.lifo_stealing {
+            for i in 0..num {
+                let i = (start + i) % num;
+                let remote = &remotes[i];
+                if i != worker.index && remote.polls.is_stuck() {
+                    if let Some(task) = remote.lifo.take() {
+                        return Some(task);
+                    }
+                }
+            }
+        }
+        worker.handle.next_remote_task()
+    }
+
+    fn transition_to_searching(&mut self, worker: &Worker) -> bool {
+        if !self.is_searching {
+            self.is_searching = worker.handle.shared.idle.transition_worker_to_searching();
+        }
+        self.is_searching
+    }
+
+    fn transition_from_searching(&mut self, worker: &Worker) {
+        if !self.is_searching {
+            return;
+        }
+        self.is_searching = false;
+        if worker.handle.shared.idle.transition_worker_from_searching() {
+            // We were the last searcher and found work: there may be more where it came
+            // from, and nobody is looking now. Wake another worker to look.
+            worker.handle.notify_parked();
+        }
+    }
+
+    fn has_tasks(&self, worker: &Worker) -> bool {
+        !worker.handle.shared.remotes[worker.index].lifo.is_empty() || self.run_queue.has_tasks()
+    }
+
+    /// Returns `false` (and does not park) if there is work after all.
+    fn transition_to_parked(&mut self, worker: &Worker) -> bool {
+        if self.has_tasks(worker) {
+            return false;
+        }
+        let handle = &worker.handle;
+        let is_last_searcher = handle.shared.idle.transition_worker_to_parked(
+            &handle.shared.synced,
+            worker.index,
+            self.is_searching,
+        );
+        self.is_searching = false;
+        if is_last_searcher {
+            handle.notify_if_work_pending();
+        }
+        true
+    }
+
+    /// Returns `true` when the worker should stop parking.
+    fn transition_from_parked(&mut self, worker: &Worker) -> bool {
+        let handle = &worker.handle;
+        if self.has_tasks(worker) {
+            // Woken by our own queue filling up (the driver delivered events): unparked, but
+            // not searching unless someone notified us.
+            self.is_searching = !handle
+                .shared
+                .idle
+                .unpark_worker_by_id(&handle.shared.synced, worker.index);
+            return true;
+        }
+        if handle.shared.idle.is_parked(&handle.shared.synced, worker.index) {
+            // Spurious wake-up.
+            return false;
+        }
+        // Notified: the notifier counted us as searching.
+        self.is_searching = true;
+        true
+    }
+
+    /// Cancels every task this worker can reach. All workers do this at shutdown, each
+    /// starting at its own shard so they spread out.
+    fn pre_shutdown(&mut self, worker: &Worker) {
+        if self.is_searching {
+            self.transition_from_searching(worker);
+        }
+        worker.handle.shared.owned.close_and_shutdown_all();
+    }
+
+    /// Drops what is left in the core's queues. The last core also shuts the driver down.
+    fn shutdown(&mut self, handle: &Handle, remote: &Remote) {
+        while let Some(task) = remote.lifo.take() {
+            drop(task);
+        }
+        while let Some(task) = self.run_queue.pop() {
+            drop(task);
+        }
+        if let Some(park) = self.park.as_mut() {
+            park.shutdown(&handle.driver);
+        }
+    }
+}
+
+impl Handle {
+    /// Collects a core whose worker has seen the shutdown; the last one drains the rest.
+    pub(super) fn shutdown_core(&self, core: Box<Core>) {
+        let mut cores = self.shared.shutdown_cores.lock();
+        cores.push(core);
+        if cores.len() != self.shared.remotes.len() {
+            return;
+        }
+        // Every task was cancelled by `pre_shutdown`; what is left are stale notifications.
+        for (index, mut core) in cores.drain(..).enumerate() {
+            core.shutdown(self, &self.shared.remotes[index]);
+        }
+        while let Some(task) = self.next_remote_task() {
+            drop(task);
+        }
+    }
+
+    /// Schedules a woken task: on the current worker's core if this thread runs one of ours,
+    /// otherwise through the injection queue.
+    pub(super) fn schedule_task(self: &Arc<Self>, task: Notified<Arc<Handle>>, is_yield: bool) {
+        context::with_scheduler(|cx| {
+            if let Some(scheduler::Context::MultiThread(cx)) = cx {
+                if Arc::ptr_eq(self, &cx.worker.handle) {
+                    if let Some(core) = cx.core.borrow_mut().as_mut() {
+                        self.schedule_local(cx, core, task, is_yield);
+                        return;
+                    }
+                }
+            }
+            self.push_remote_task(task);
+        });
+    }
+
+    fn schedule_local(&self, cx: &Context, core: &mut Core, task: Notified<Arc<Handle>>, is_yield: bool) {
+        let should_notify = if is_yield || !core.lifo_enabled {
+            core.run_queue
+                .push_back_or_overflow(task, &self.shared.inject);
+            true
+        } else {
+            // Never notify for the LIFO slot itself: the task runs right after the current
+            // one. The task it displaces goes to the queue, where others can steal it.
+            match cx.remote().lifo.push(task) {
+                Some(prev) => {
+                    core.run_queue
+                        .push_back_or_overflow(prev, &self.shared.inject);
+                    true
+                }
+                None => false,
+            }
+        };
+        // While the core is parked (the driver is delivering events), hold the notification:
+        // events come in batches, and `after_park` notifies once for all of them.
+        if should_notify && core.park.is_some() {
+            self.notify_parked();
+        }
+    }
+}
+
+impl Schedule for Arc<Handle> {
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.shared.owned.remove(task)
+    }
+
+    fn schedule(&self, task: Notified<Self>) {
+        self.schedule_task(task, false);
+    }
+
+    fn yield_now(&self, task: Notified<Self>) {
+        self.schedule_task(task, true);
+    }
+}
+
+impl queue::Overflow<Arc<Handle>> for crate::runtime::scheduler::inject::Inject<Arc<Handle>> {
+    fn push(&self, task: Notified<Arc<Handle>>) {
+        crate::runtime::scheduler::inject::Inject::push(self, task);
+    }
+
+    fn push_batch<I: Iterator<Item = Notified<Arc<Handle>>>>(&self, iter: I) {
+        crate::runtime::scheduler::inject::Inject::push_batch(self, iter);
+    }
+}
+
+/// Runs `f`, a blocking section, without stalling the tasks queued on this worker: the
+/// worker's core moves to a new thread for the duration.
+#[track_caller]
+pub(crate) fn block_in_place<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R,
+{
+    // Takes the core back (if the thread that took it over has not started yet, or gave it
+    // back) when the blocking section ends, also on unwind.
+    struct Reset {
+        take_core: bool,
+    }
+
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            if !self.take_core {
+                return;
+            }
+            context::with_scheduler(|cx| {
+                if let Some(scheduler::Context::MultiThread(cx)) = cx {
+                    let core = cx.worker.core.take();
+                    if core.is_some() {
+                        // Back inside the poll that called `block_in_place`.
+                        cx.remote().polls.bump();
+                    }
+                    let mut slot = cx.core.borrow_mut();
+                    assert!(slot.is_none(), "a core appeared during block_in_place");
+                    *slot = core;
+                }
+            });
+        }
+    }
+
+    let mut had_entered = false;
+    let mut take_core = false;
+    let setup = context::with_scheduler(|cx| {
+        let multi_thread = match cx {
+            Some(scheduler::Context::MultiThread(cx)) => Some(cx),
+            _ => None,
+        };
+        match (coop::entered_runtime(), multi_thread) {
+            // On a worker thread of a multi-thread runtime: hand the core over.
+            (Some(_), Some(cx)) => {
+                had_entered = true;
+                let Some(mut core) = cx.core.borrow_mut().take() else {
+                    // Already handed away (a nested call): blocking is fine.
+                    return Ok(());
+                };
+                // The LIFO task could only run on this core; put it where others can steal it.
+                if let Some(task) = cx.remote().lifo.take() {
+                    core.run_queue
+                        .push_back_or_overflow(task, &cx.worker.handle.shared.inject);
+                }
+                // End the poll on the core's behalf: its next holder counts its own polls.
+                cx.remote().polls.bump();
+                take_core = true;
+                cx.worker.core.set(core);
+                let worker = cx.worker.clone();
+                let rt = scheduler::Handle::MultiThread(worker.handle.clone());
+                // A blocking-pool thread takes the core over and runs the worker loop.
+                drop(
+                    rt.blocking_spawner()
+                        .spawn_mandatory_blocking(&rt, move || run(worker)),
+                );
+                Ok(())
+            }
+            // Blocked in a multi-thread runtime's `block_on`: blocking is fine there.
+            (Some(true), None) => {
+                had_entered = true;
+                Ok(())
+            }
+            // On a current-thread runtime (or a local set): nobody can take over.
+            (Some(false), None) => Err(()),
+            // Outside any runtime, or already inside a `block_in_place`.
+            (None, _) => Ok(()),
+        }
+    });
+    if setup.is_err() {
+        panic!(
+            "`block_in_place` called on a current-thread runtime: there is no other thread to \
+             take over its tasks while this one blocks. Use `spawn_blocking` instead, or build \
+             the runtime with `Builder::new_multi_thread()`"
+        );
+    }
+    if had_entered {
+        let _reset = Reset { take_core };
+        // Blocking code is not bound by the task's budget; the budget is restored after.
+        coop::exit_runtime(|| coop::with_unconstrained(f))
+    } else {
+        f()
+    }
+}
