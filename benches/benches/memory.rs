@@ -1,13 +1,18 @@
-//! Memory per idle task: 200,000 tasks, each parked on a oneshot receiver, on each runtime.
+//! Memory per idle task: 200,000 tasks, each parked on a oneshot receiver, on each runtime, in
+//! both flavors (current-thread, and multi-thread with two workers).
 //!
 //! A counting global allocator measures the bytes that stay allocated once every task has
 //! been polled once and is waiting: the task itself, its oneshot, and whatever the runtime
 //! keeps per task (queues, lists). The vector of senders is allocated before the first
-//! reading so it is not counted. Run with `cargo bench -p runtime-benches --bench memory`.
+//! reading so it is not counted. On the multi-thread runtimes the tasks are spawned from
+//! `block_on` (through the injector) and the reading is taken once every task has run once,
+//! so it also counts what the workers allocate meanwhile (queue blocks, per-worker state).
+//! Run with `cargo bench -p runtime-benches --bench memory`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
+use std::time::Duration;
 
 const TASKS: usize = 200_000;
 
@@ -40,11 +45,51 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-fn ours() -> f64 {
-    let rt = runtime::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+/// The two flavors every runtime is measured on.
+#[derive(Clone, Copy)]
+enum Flavor {
+    CurrentThread,
+    MultiThread,
+}
+
+impl Flavor {
+    fn name(self) -> &'static str {
+        match self {
+            Flavor::CurrentThread => "current_thread",
+            Flavor::MultiThread => "multi_thread",
+        }
+    }
+}
+
+/// Worker threads of the multi-thread runtimes.
+const WORKERS: usize = 2;
+
+/// Waits for every task to have been polled once. On the current-thread runtime the tasks
+/// only run while `block_on`'s future yields; on the multi-thread one the workers run them
+/// and this thread, which is not a worker, sleeps rather than take a core from them.
+macro_rules! wait_parked {
+    ($krate:ident, $flavor:expr, $parked:expr) => {
+        while $parked.load(Relaxed) < TASKS {
+            match $flavor {
+                Flavor::CurrentThread => $krate::task::yield_now().await,
+                Flavor::MultiThread => std::thread::sleep(Duration::from_millis(1)),
+            }
+        }
+    };
+}
+
+fn ours(flavor: Flavor) -> f64 {
+    let rt = match flavor {
+        Flavor::CurrentThread => runtime::runtime::Builder::new_current_thread(),
+        Flavor::MultiThread => {
+            let mut builder = runtime::runtime::Builder::new_multi_thread();
+            builder.worker_threads(WORKERS);
+            builder
+        }
+    }
+    .enable_all()
+    .build()
+    .unwrap();
     rt.block_on(async {
         let mut senders = Vec::with_capacity(TASKS);
         let parked = Arc::new(AtomicUsize::new(0));
@@ -58,20 +103,25 @@ fn ours() -> f64 {
             }));
             senders.push(tx);
         }
-        while parked.load(Relaxed) < TASKS {
-            runtime::task::yield_now().await;
-        }
+        wait_parked!(runtime, flavor, parked);
         let after = LIVE.load(Relaxed);
         drop(senders);
         (after - before) as f64 / TASKS as f64
     })
 }
 
-fn theirs() -> f64 {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+fn theirs(flavor: Flavor) -> f64 {
+    let rt = match flavor {
+        Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+        Flavor::MultiThread => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(WORKERS);
+            builder
+        }
+    }
+    .enable_all()
+    .build()
+    .unwrap();
     rt.block_on(async {
         let mut senders = Vec::with_capacity(TASKS);
         let parked = Arc::new(AtomicUsize::new(0));
@@ -85,9 +135,7 @@ fn theirs() -> f64 {
             }));
             senders.push(tx);
         }
-        while parked.load(Relaxed) < TASKS {
-            tokio::task::yield_now().await;
-        }
+        wait_parked!(tokio, flavor, parked);
         let after = LIVE.load(Relaxed);
         drop(senders);
         (after - before) as f64 / TASKS as f64
@@ -100,10 +148,13 @@ fn main() {
         println!("memory: skipped (run with `cargo bench --bench memory`)");
         return;
     }
-    let ours = ours();
-    let theirs = theirs();
-    println!("memory per idle task, current_thread, {TASKS} tasks parked on a oneshot:");
-    println!("  runtime: {ours:.1} bytes");
-    println!("  tokio:   {theirs:.1} bytes");
-    println!("  ratio:   {:.3}", ours / theirs);
+    for flavor in [Flavor::CurrentThread, Flavor::MultiThread] {
+        let ours = ours(flavor);
+        let theirs = theirs(flavor);
+        let name = flavor.name();
+        println!("memory per idle task, {name}, {TASKS} tasks parked on a oneshot:");
+        println!("  runtime: {ours:.1} bytes");
+        println!("  tokio:   {theirs:.1} bytes");
+        println!("  ratio:   {:.3}", ours / theirs);
+    }
 }

@@ -34,8 +34,10 @@ mod imp {
 
     /// `std`'s `AtomicU32` with loom's `unsync_load`, for a value only its owner writes.
     #[derive(Debug)]
+    #[cfg_attr(feature = "crossbeam-queue", allow(dead_code))] // Only the ring queue uses it.
     pub(crate) struct AtomicU32(std::sync::atomic::AtomicU32);
 
+    #[cfg_attr(feature = "crossbeam-queue", allow(dead_code))]
     impl AtomicU32 {
         pub(crate) const fn new(value: u32) -> AtomicU32 {
             AtomicU32(std::sync::atomic::AtomicU32::new(value))

@@ -46,7 +46,9 @@ enum RuntimeState {
     /// `allow_block_in_place`: the thread blocks in a multi-thread runtime's `block_on`,
     /// where handing work to another thread is possible, rather than driving a
     /// current-thread scheduler.
-    Entered { allow_block_in_place: bool },
+    Entered {
+        allow_block_in_place: bool,
+    },
 }
 
 struct ThreadContext {

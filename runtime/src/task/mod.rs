@@ -257,6 +257,18 @@ impl<S: Schedule> UnownedTask<S> {
     }
 }
 
+#[cfg(all(test, loom))]
+impl<S: 'static> UnownedTask<S> {
+    /// Turns the task into a plain `Notified`, for queue models that need tasks but no
+    /// scheduler. Gives up the queue entry's reference; the `Notified` keeps the run's.
+    pub(crate) fn into_notified(self) -> Notified<S> {
+        let raw = self.raw;
+        std::mem::forget(self);
+        raw.drop_reference();
+        Notified::from_raw(raw)
+    }
+}
+
 impl<S: 'static> Drop for UnownedTask<S> {
     fn drop(&mut self) {
         if self.raw.header().state.ref_dec_twice() {

@@ -185,7 +185,11 @@ impl Spawner {
     /// Like `spawn_blocking`, for a task that must run even if shutdown begins before it
     /// starts: a scheduler worker, which has to take part in the shutdown.
     #[track_caller]
-    pub(crate) fn spawn_mandatory_blocking<F, R>(&self, rt: &scheduler::Handle, func: F) -> JoinHandle<R>
+    pub(crate) fn spawn_mandatory_blocking<F, R>(
+        &self,
+        rt: &scheduler::Handle,
+        func: F,
+    ) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -194,7 +198,12 @@ impl Spawner {
     }
 
     #[track_caller]
-    fn spawn_blocking_inner<F, R>(&self, rt: &scheduler::Handle, func: F, mandatory: bool) -> JoinHandle<R>
+    fn spawn_blocking_inner<F, R>(
+        &self,
+        rt: &scheduler::Handle,
+        func: F,
+        mandatory: bool,
+    ) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,

@@ -88,6 +88,7 @@ impl<S: 'static> Inject<S> {
     }
 
     /// Appends a batch of tasks, in order, under one lock; drops them if the queue is closed.
+    #[cfg_attr(feature = "crossbeam-queue", allow(dead_code))] // Only the ring overflows.
     pub(crate) fn push_batch(&self, mut tasks: impl Iterator<Item = Notified<S>>) {
         // Link the batch before taking the lock: the tasks are ours until they are queued.
         let Some(first) = tasks.next() else {

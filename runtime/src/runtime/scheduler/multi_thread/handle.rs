@@ -10,7 +10,9 @@ use super::idle::{Idle, Sleepers};
 use super::monitor::Monitor;
 use super::queue;
 use super::worker::Core;
-use crate::loom::{Arc, AtomicPtr, AtomicU64, Mutex, Ordering::*};
+use std::sync::Arc;
+
+use crate::loom::{AtomicPtr, AtomicU64, Mutex, Ordering::*};
 use crate::runtime::blocking;
 use crate::runtime::builder::Callback;
 use crate::runtime::driver;
@@ -35,6 +37,8 @@ pub(super) struct Shared {
     pub(super) owned: OwnedTasks<Arc<Handle>>,
     pub(super) synced: Mutex<Synced>,
     /// Cores that have finished shutting down; the last one to arrive finishes the job.
+    /// Boxed: cores travel between threads as `Box<Core>` and are not moved out of the box.
+    #[allow(clippy::vec_box)]
     pub(super) shutdown_cores: Mutex<Vec<Box<Core>>>,
     pub(super) config: Config,
     pub(super) monitor: Monitor,

@@ -90,7 +90,10 @@ impl Idle {
         // One more unparked worker, and it starts out searching.
         self.state.fetch_add(UNPARK_ONE | 1, SeqCst);
         let id = synced.sleepers.ids.pop();
-        debug_assert!(id.is_some(), "counted a parked worker that is not in the list");
+        debug_assert!(
+            id.is_some(),
+            "counted a parked worker that is not in the list"
+        );
         id
     }
 
@@ -138,11 +141,7 @@ impl Idle {
     /// Marks `worker` unparked (not searching) if it is in the parked list: it woke for
     /// another reason than a notification (an I/O event, a spurious wake-up) and found work.
     /// Returns `true` if it was listed.
-    pub(super) fn unpark_worker_by_id(
-        &self,
-        synced: &Mutex<Synced>,
-        worker: usize,
-    ) -> bool {
+    pub(super) fn unpark_worker_by_id(&self, synced: &Mutex<Synced>, worker: usize) -> bool {
         let mut synced = synced.lock();
         let ids = &mut synced.sleepers.ids;
         match ids.iter().position(|&id| id == worker) {

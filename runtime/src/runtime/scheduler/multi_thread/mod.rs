@@ -7,6 +7,10 @@
 mod handle;
 mod idle;
 mod monitor;
+#[cfg(not(feature = "crossbeam-queue"))]
+mod queue;
+#[cfg(feature = "crossbeam-queue")]
+#[path = "queue_crossbeam.rs"]
 mod queue;
 mod worker;
 
@@ -25,7 +29,9 @@ use runtime_sync::coop;
 use self::handle::{Remote, Shared, Synced};
 use self::idle::Idle;
 use self::worker::{Core, Worker};
-use crate::loom::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::loom::Mutex;
 use crate::runtime::blocking;
 use crate::runtime::driver::{self, Driver};
 use crate::runtime::park;

@@ -28,8 +28,9 @@ use std::ptr;
 use crate::loom::{Arc, AtomicU32, AtomicU64, Ordering::*, UnsafeCell};
 use crate::task::Notified;
 
-/// Slots in a local queue. A power of two.
-pub(crate) const CAPACITY: usize = 256;
+/// Slots in a local queue. A power of two. Under loom, a handful, so that the models can
+/// fill the ring and overflow it.
+pub(crate) const CAPACITY: usize = if cfg!(loom) { 4 } else { 256 };
 const MASK: usize = CAPACITY - 1;
 
 /// Tasks the owner can still push without overflowing, as seen by a stealer: a stealer only
@@ -129,7 +130,11 @@ impl<S: 'static> Local<S> {
     }
 
     /// Pushes a task to the back, moving half the queue to `overflow` if it is full.
-    pub(crate) fn push_back_or_overflow<O: Overflow<S>>(&mut self, mut task: Notified<S>, overflow: &O) {
+    pub(crate) fn push_back_or_overflow<O: Overflow<S>>(
+        &mut self,
+        mut task: Notified<S>,
+        overflow: &O,
+    ) {
         let tail = loop {
             let head = self.inner.head.load(Acquire);
             let (steal, real) = unpack(head);
@@ -171,7 +176,8 @@ impl<S: 'static> Local<S> {
             let idx = tail as usize & MASK;
             // SAFETY: the slot is past `tail` and within CAPACITY of `steal`, so no stealer
             // reads it and it holds no task.
-            self.inner.buffer[idx].with_mut(|ptr| unsafe { ptr::write(ptr, MaybeUninit::new(task)) });
+            self.inner.buffer[idx]
+                .with_mut(|ptr| unsafe { ptr::write(ptr, MaybeUninit::new(task)) });
             tail = tail.wrapping_add(1);
         }
         // Release: publishes the slots before a stealer (Acquire on `tail`) reads them.
@@ -364,10 +370,12 @@ impl<S: 'static> Steal<S> {
             let src_idx = first.wrapping_add(i) as usize & MASK;
             let dst_idx = dst_tail.wrapping_add(i) as usize & MASK;
             // SAFETY: the claim above gives us slots [first, first + n) of the source, which
-            // the owner will not overwrite until `steal` moves past them; the destination
-            // slots are past `dst`'s tail and within its capacity (checked by the caller).
+            // the owner will not overwrite until `steal` moves past them.
             let task = self.0.buffer[src_idx].with(|ptr| unsafe { ptr::read(ptr).assume_init() });
-            dst.inner.buffer[dst_idx].with_mut(|ptr| unsafe { ptr::write(ptr, MaybeUninit::new(task)) });
+            // SAFETY: the destination slots are past `dst`'s tail, so no stealer reads them,
+            // and within its capacity (checked by the caller), so they hold no task.
+            dst.inner.buffer[dst_idx]
+                .with_mut(|ptr| unsafe { ptr::write(ptr, MaybeUninit::new(task)) });
         }
 
         // Release the source slots: move `steal` up to `real` (which the owner may have

@@ -266,10 +266,7 @@ impl Core {
         // Out of local work: take a batch from the injection queue, leaving some for the
         // other workers. Only other workers' steals can change our queue meanwhile, and they
         // only remove tasks, so the room counted here stays available.
-        let room = self
-            .run_queue
-            .remaining_slots()
-            .min(queue::CAPACITY / 2);
+        let room = self.run_queue.remaining_slots().min(queue::CAPACITY / 2);
         let fair_share = handle.shared.inject.len() / handle.num_workers() + 1;
         let n = fair_share.min(room).max(1);
         let mut tasks = handle.shared.inject.pop_n(n);
@@ -371,7 +368,11 @@ impl Core {
                 .unpark_worker_by_id(&handle.shared.synced, worker.index);
             return true;
         }
-        if handle.shared.idle.is_parked(&handle.shared.synced, worker.index) {
+        if handle
+            .shared
+            .idle
+            .is_parked(&handle.shared.synced, worker.index)
+        {
             // Spurious wake-up.
             return false;
         }
@@ -436,7 +437,13 @@ impl Handle {
         });
     }
 
-    fn schedule_local(&self, cx: &Context, core: &mut Core, task: Notified<Arc<Handle>>, is_yield: bool) {
+    fn schedule_local(
+        &self,
+        cx: &Context,
+        core: &mut Core,
+        task: Notified<Arc<Handle>>,
+        is_yield: bool,
+    ) {
         let should_notify = if is_yield || !core.lifo_enabled {
             core.run_queue
                 .push_back_or_overflow(task, &self.shared.inject);
