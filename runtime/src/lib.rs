@@ -17,13 +17,15 @@
 //! * [`runtime`]: [`Builder`](runtime::Builder), [`Runtime`](runtime::Runtime) and
 //!   [`Handle`](runtime::Handle);
 //! * [`task`]: [`spawn`], [`spawn_blocking`](task::spawn_blocking),
+//!   [`block_in_place`](task::block_in_place),
 //!   [`JoinHandle`](task::JoinHandle), [`JoinSet`](task::JoinSet), [`yield_now`](task::yield_now),
 //!   the cooperative budget ([`task::coop`]);
 //! * [`sync`]: async primitives (so far, [`oneshot`](sync::oneshot));
 //! * [`main`] and [`test`]: the attribute macros.
 //!
-//! The multi-thread scheduler, timers and I/O land in later releases; until the multi-thread
-//! scheduler lands, `Runtime::new()` and `#[runtime::main]` build the current-thread one.
+//! Two schedulers: the multi-thread, work-stealing one (the default of `Runtime::new()` and
+//! `#[runtime::main]`) and the current-thread one (`Builder::new_current_thread()`,
+//! `#[runtime::test]`'s default). Timers and I/O land in later releases.
 
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]

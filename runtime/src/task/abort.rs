@@ -6,7 +6,8 @@ use std::panic::{RefUnwindSafe, UnwindSafe};
 use super::raw::RawTask;
 use super::Id;
 
-/// A handle that can abort a task, obtained from [`JoinHandle::abort_handle`] or
+/// A handle that can abort a task, obtained from
+/// [`JoinHandle::abort_handle`](super::JoinHandle::abort_handle) or
 /// [`JoinSet::spawn`](super::JoinSet::spawn).
 ///
 /// Unlike a [`JoinHandle`](super::JoinHandle) it cannot await the output, and dropping it
