@@ -11,7 +11,9 @@
 //! 3. Request / response: a chain of tasks passing a value along through oneshot channels.
 //! 4. Failure handling: a panicking task and an aborted task become `JoinError`s; the
 //!    runtime carries on.
-//! 5. Shutdown: dropping the runtime cancels the tasks that are still waiting, each future
+//! 5. Blocking in place: a task blocks its worker thread with `block_in_place` while the
+//!    runtime keeps running the other tasks.
+//! 6. Shutdown: dropping the runtime cancels the tasks that are still waiting, each future
 //!    dropped exactly once.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
@@ -30,13 +32,15 @@ const PARKED_AT_SHUTDOWN: usize = 5_000;
 #[runtime::main]
 async fn main() {
     println!(
-        "runtime tour ({:?} scheduler)\n",
-        runtime::runtime::Handle::current().runtime_flavor()
+        "runtime tour ({:?} scheduler, {} CPUs)\n",
+        runtime::runtime::Handle::current().runtime_flavor(),
+        std::thread::available_parallelism().map_or(1, usize::from)
     );
     fan_out_fan_in().await;
     blocking_work().await;
     request_response().await;
     failures().await;
+    blocking_in_place().await;
     // Shutdown needs a runtime of its own to drop: it runs on a fresh one, outside this one.
     let shutdown = runtime::task::spawn_blocking(shutdown_drops_every_task);
     shutdown.await.expect("shutdown demo panicked");
@@ -156,6 +160,29 @@ async fn failures() {
     );
 }
 
+/// 5. `block_in_place`: blocking on a worker without stalling it.
+async fn blocking_in_place() {
+    let start = Instant::now();
+    let blocker = runtime::spawn(async move {
+        runtime::task::block_in_place(|| std::thread::sleep(Duration::from_millis(200)));
+        start.elapsed()
+    });
+    let mut others = JoinSet::new();
+    for i in 0..10_000u64 {
+        others.spawn(async move { i % 7 });
+    }
+    let mut sum = 0;
+    while let Some(v) = others.join_next().await {
+        sum += v.expect("task failed");
+    }
+    let others_done = start.elapsed();
+    let blocked_for = blocker.await.expect("blocking task failed");
+    println!(
+        "5. block_in_place: a task blocked its worker for {blocked_for:.0?}; meanwhile 10000 other \
+         tasks finished in {others_done:.1?} (sum {sum})"
+    );
+}
+
 /// Counts how many futures were dropped.
 struct DropCounter(Arc<AtomicUsize>);
 
@@ -165,10 +192,10 @@ impl Drop for DropCounter {
     }
 }
 
-/// 5. Dropping a runtime cancels what is still waiting.
+/// 6. Dropping a runtime cancels what is still waiting.
 fn shutdown_drops_every_task() {
     let dropped = Arc::new(AtomicUsize::new(0));
-    let rt = runtime::runtime::Builder::new_current_thread()
+    let rt = runtime::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("failed to build a runtime");
@@ -194,7 +221,7 @@ fn shutdown_drops_every_task() {
     let start = Instant::now();
     rt.shutdown_timeout(Duration::from_secs(1));
     println!(
-        "5. shutdown: {PARKED_AT_SHUTDOWN} waiting tasks, {} futures dropped (each exactly once) \
+        "6. shutdown: {PARKED_AT_SHUTDOWN} waiting tasks, {} futures dropped (each exactly once) \
          in {:.1?}",
         dropped.load(Relaxed),
         start.elapsed()
