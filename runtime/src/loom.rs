@@ -8,7 +8,9 @@
 #[cfg(loom)]
 mod imp {
     pub(crate) use loom::cell::UnsafeCell;
-    pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::atomic::{
+        fence, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+    };
     pub(crate) use loom::sync::Arc;
 
     /// `loom::sync::Mutex` with `parking_lot`'s panic-free `lock()`.
@@ -29,7 +31,7 @@ mod imp {
 #[cfg(not(loom))]
 mod imp {
     pub(crate) use parking_lot::Mutex;
-    pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use std::sync::atomic::{fence, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use std::sync::Arc;
 
     /// `std`'s `AtomicU32` with loom's `unsync_load`, for a value only its owner writes.

@@ -25,19 +25,44 @@ pub struct Id(pub(crate) NonZeroU64);
 
 impl Id {
     /// A fresh id.
+    ///
+    /// Each thread takes ids from the global counter in blocks, so that threads spawning at
+    /// the same time do not contend on one cache line for every spawn.
     pub(crate) fn next() -> Id {
         #[cfg(not(loom))]
-        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-        #[cfg(loom)]
-        loom::lazy_static! {
-            static ref NEXT_ID: AtomicU64 = AtomicU64::new(1);
-        }
-        loop {
-            // Relaxed: uniqueness only needs the RMW's atomicity, not ordering.
-            let id = NEXT_ID.fetch_add(1, Relaxed);
-            if let Some(id) = NonZeroU64::new(id) {
-                return Id(id);
+        {
+            use std::cell::Cell;
+
+            /// Ids a thread takes from the global counter at once.
+            const BLOCK: u64 = 1024;
+
+            static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
+
+            thread_local! {
+                /// The rest of this thread's block: `(next, end)`.
+                static RANGE: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
             }
+
+            let from_block = RANGE.try_with(|range| {
+                let (mut next, mut end) = range.get();
+                if next == end {
+                    // Relaxed: uniqueness only needs the RMW's atomicity, not ordering.
+                    next = NEXT_BLOCK.fetch_add(BLOCK, Relaxed);
+                    end = next + BLOCK;
+                }
+                range.set((next + 1, end));
+                next
+            });
+            // A thread being torn down takes a single id.
+            let id = from_block.unwrap_or_else(|_| NEXT_BLOCK.fetch_add(1, Relaxed));
+            Id(NonZeroU64::new(id).expect("task id counter overflowed"))
+        }
+        #[cfg(loom)]
+        {
+            loom::lazy_static! {
+                static ref NEXT_ID: AtomicU64 = AtomicU64::new(1);
+            }
+            Id(NonZeroU64::new(NEXT_ID.fetch_add(1, Relaxed)).expect("task id counter overflowed"))
         }
     }
 

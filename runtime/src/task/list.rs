@@ -12,7 +12,7 @@ use std::num::NonZeroU64;
 use crossbeam_utils::CachePadded;
 
 use super::{new_task, Id, JoinHandle, LocalNotified, Notified, Schedule, Task};
-use crate::loom::{AtomicU64, AtomicUsize, Mutex, Ordering::*};
+use crate::loom::{AtomicU64, Mutex, Ordering::*};
 use crate::util::linked_list::LinkedList;
 
 /// The tasks of one scheduler.
@@ -22,12 +22,13 @@ pub(crate) struct OwnedTasks<S: 'static> {
     shard_mask: usize,
     /// Distinguishes this list from every other, so a task can be checked to belong here.
     id: NonZeroU64,
-    /// Number of tasks in the list.
-    count: AtomicUsize,
 }
 
 struct Shard<S: 'static> {
     list: LinkedList<Task<S>>,
+    /// Tasks in `list`. Kept per shard, under its lock, so that spawning and completing do
+    /// not contend on one shared counter.
+    len: usize,
     closed: bool,
 }
 
@@ -40,13 +41,13 @@ impl<S: 'static> OwnedTasks<S> {
                 .map(|_| {
                     CachePadded::new(Mutex::new(Shard {
                         list: LinkedList::new(),
+                        len: 0,
                         closed: false,
                     }))
                 })
                 .collect(),
             shard_mask: shards - 1,
             id: next_list_id(),
-            count: AtomicUsize::new(0),
         }
     }
 
@@ -54,10 +55,10 @@ impl<S: 'static> OwnedTasks<S> {
         &self.shards[id.as_u64() as usize & self.shard_mask]
     }
 
-    /// Number of live tasks.
+    /// Number of live tasks. Takes every shard's lock in turn: for shutdown checks and
+    /// metrics, not for hot paths.
     pub(crate) fn len(&self) -> usize {
-        // Relaxed: a statistic; exactness comes from the shard locks when it matters.
-        self.count.load(Relaxed)
+        self.shards.iter().map(|shard| shard.lock().len).sum()
     }
 
     /// Whether no task is alive.
@@ -123,8 +124,7 @@ impl<S: Schedule> OwnedTasks<S> {
             return None;
         }
         shard.list.push_front(task);
-        // Relaxed: see `len`.
-        self.count.fetch_add(1, Relaxed);
+        shard.len += 1;
         Some(notified)
     }
 
@@ -157,8 +157,7 @@ impl<S: Schedule> OwnedTasks<S> {
         // shutdown popped it already, in none.
         let removed = unsafe { shard.list.remove(task.header_ptr()) };
         if removed.is_some() {
-            // Relaxed: see `len`.
-            self.count.fetch_sub(1, Relaxed);
+            shard.len -= 1;
         }
         removed
     }
@@ -173,7 +172,7 @@ impl<S: Schedule> OwnedTasks<S> {
                     shard.closed = true;
                     let task = shard.list.pop_back();
                     if task.is_some() {
-                        self.count.fetch_sub(1, Relaxed);
+                        shard.len -= 1;
                     }
                     task
                 };

@@ -216,6 +216,7 @@ impl Handle {
 
     /// After the last searcher parked: if any queue still has work, wake a worker for it.
     pub(super) fn notify_if_work_pending(&self) {
+        self.shared.idle.fence_before_last_look();
         for remote in self.shared.remotes.iter() {
             if !remote.steal.is_empty() {
                 self.notify_parked();

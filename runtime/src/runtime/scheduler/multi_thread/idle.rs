@@ -18,12 +18,13 @@
 //!   deciding to sleep would otherwise wait until the next unrelated wake.
 //!
 //! The last two rules close a race: a pusher checks "is anyone searching?" after making its
-//! work visible; a searcher drops its searching count and then looks at the queues again. Both
-//! sides use sequentially consistent operations on the counters, so at least one of them sees
-//! the other (the pusher sees the searcher, or the searcher sees the work).
+//! work visible; a parking searcher drops its counts and then looks at the queues again. Each
+//! side puts a `SeqCst` fence between its write and its read, so the two fences are ordered
+//! and at least one side sees the other (the pusher sees the parked worker and wakes it, or
+//! the parker sees the work). A loom model checks this, and fails without the fences.
 
 use super::handle::Synced;
-use crate::loom::{AtomicUsize, Mutex, Ordering::SeqCst};
+use crate::loom::{fence, AtomicUsize, Mutex, Ordering::Relaxed, Ordering::SeqCst};
 
 /// The idle set of one multi-thread scheduler.
 pub(super) struct Idle {
@@ -98,10 +99,20 @@ impl Idle {
     }
 
     fn notify_should_wake_up(&self) -> bool {
-        // SeqCst: this load is the pusher's half of the push/park handshake (module docs);
-        // the pusher's work was made visible before it.
-        let state = State(self.state.fetch_add(0, SeqCst));
+        // The pusher's half of the push/park handshake (module docs): its work was made
+        // visible before this fence, and the parker fences between its RMW and its look at
+        // the queues, so either we see the parker's count or it sees our work. A fence plus a
+        // plain load rather than an RMW: the counters stay shared in every worker's cache
+        // instead of bouncing on each notification.
+        fence(SeqCst);
+        let state = State(self.state.load(Relaxed));
         state.num_searching() == 0 && state.num_unparked() < self.num_workers
+    }
+
+    /// The parker's half of the handshake: call between parking (or stopping searching) and
+    /// looking at the queues one last time.
+    pub(super) fn fence_before_last_look(&self) {
+        fence(SeqCst);
     }
 
     /// Records `worker` as parked. Returns `true` if it was the last searcher, in which case

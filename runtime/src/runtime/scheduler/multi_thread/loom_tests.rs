@@ -187,6 +187,7 @@ fn push_racing_the_last_searcher_parking_is_never_stranded() {
             let last = idle.transition_worker_to_parked(synced, 0, true);
             assert!(last);
             // ...then `Handle::notify_if_work_pending`.
+            idle.fence_before_last_look();
             if !inject.is_empty() && idle.worker_to_notify(synced).is_some() {
                 woken.fetch_add(1, SeqCst);
             }
