@@ -162,7 +162,9 @@ impl Handle {
     /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let Some(_runtime) = coop::enter_runtime(false) else {
+        // `block_in_place` inside is fine: this thread drives no scheduler, so blocking it
+        // strands nothing.
+        let Some(_runtime) = coop::enter_runtime(true) else {
             panic!(
                 "`Handle::block_on` called from inside an async runtime: this would block the \
                  thread that drives other tasks. `.await` the future instead, or call \
