@@ -7,9 +7,11 @@
 //!
 //! # Shutdown
 //!
-//! Dropping a `Runtime` cancels every task that is still alive — each task's future is
-//! dropped exactly once, on the dropping thread — and then waits for the blocking pool's
-//! running closures to return. [`Runtime::shutdown_timeout`] bounds that wait and
+//! Dropping a `Runtime` cancels every task that is still alive, each task's future dropped
+//! exactly once: on the dropping thread, or — for a task in the middle of a poll on a
+//! multi-thread worker — by that worker when the poll returns. Closures queued on the
+//! blocking pool are cancelled too. The drop then waits for the workers and for the blocking
+//! closures that are running. [`Runtime::shutdown_timeout`] bounds that wait and
 //! [`Runtime::shutdown_background`] skips it. Tasks spawned while the runtime shuts down are
 //! cancelled at once; their `JoinHandle`s report it.
 

@@ -148,11 +148,14 @@ impl Runtime {
         self.handle.enter()
     }
 
-    /// Shuts the runtime down, waiting at most `duration` for blocking closures that are
-    /// still running.
+    /// Shuts the runtime down, waiting at most `duration` for work that is still running.
     ///
-    /// Every task is cancelled (its future dropped) before this returns. A closure still
-    /// running on the blocking pool after `duration` is left to finish on its own thread.
+    /// Before this returns, every task that is not in the middle of a poll is cancelled (its
+    /// future dropped, on this thread), and so are `spawn_blocking` closures still in the
+    /// queue. A task in the middle of a poll on a multi-thread worker is cancelled when that
+    /// poll returns; this waits up to `duration` for that, and for blocking closures that are
+    /// running. Whatever is still running after `duration` is left to finish on its own
+    /// thread.
     ///
     /// # Panics
     ///
@@ -171,6 +174,9 @@ impl Runtime {
     /// ```
     #[track_caller]
     pub fn shutdown_timeout(mut self, duration: Duration) {
+        // Stop the blocking pool from starting queued closures first: worker threads that
+        // return to it while the scheduler shuts down must not pick them up.
+        self.blocking_pool.begin_shutdown();
         self.shutdown_scheduler();
         self.blocking_pool.shutdown(Some(duration));
     }
@@ -195,6 +201,7 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
+        self.blocking_pool.begin_shutdown();
         self.shutdown_scheduler();
         // The blocking pool's own drop waits for its threads (and refuses to inside an async
         // context).

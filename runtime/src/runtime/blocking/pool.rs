@@ -26,6 +26,12 @@ use std::sync::Arc;
 pub(crate) struct BlockingPool {
     spawner: Spawner,
     shutdown_rx: shutdown::Receiver,
+    /// Threads to join once shutdown has begun; taken by the first `shutdown` that waits.
+    #[allow(clippy::type_complexity)]
+    to_join: Option<(
+        Option<thread::JoinHandle<()>>,
+        HashMap<usize, thread::JoinHandle<()>>,
+    )>,
 }
 
 /// Queues blocking tasks; cloned into the scheduler handle.
@@ -100,6 +106,7 @@ impl BlockingPool {
                 }),
             },
             shutdown_rx,
+            to_join: None,
         }
     }
 
@@ -107,26 +114,37 @@ impl BlockingPool {
         &self.spawner
     }
 
-    /// Stops the pool: cancels queued tasks and waits up to `timeout` (`None`: for good) for
-    /// running ones. Calling it again does nothing.
+    /// Stops taking work: from now on queued tasks that are not mandatory are cancelled
+    /// instead of run, new spawns are cancelled on arrival, and idle threads exit. Calling it
+    /// again does nothing.
+    ///
+    /// The runtime calls this *before* shutting its scheduler down, so that worker threads
+    /// returning to the pool do not pick up queued closures on their way out.
+    pub(crate) fn begin_shutdown(&mut self) {
+        let mut shared = self.spawner.inner.shared.lock();
+        if shared.shutdown {
+            return;
+        }
+        shared.shutdown = true;
+        shared.shutdown_tx = None;
+        self.spawner.inner.condvar.notify_all();
+        self.to_join = Some((
+            shared.last_exiting_thread.take(),
+            std::mem::take(&mut shared.worker_threads),
+        ));
+    }
+
+    /// Stops the pool (see `begin_shutdown`) and waits up to `timeout` (`None`: for good) for
+    /// running tasks. Only the first call waits.
     ///
     /// # Panics
     ///
     /// Panics if it would have to wait while the thread is inside a runtime.
     #[track_caller]
     pub(crate) fn shutdown(&mut self, timeout: Option<Duration>) {
-        let (last_exited, workers) = {
-            let mut shared = self.spawner.inner.shared.lock();
-            if shared.shutdown {
-                return;
-            }
-            shared.shutdown = true;
-            shared.shutdown_tx = None;
-            self.spawner.inner.condvar.notify_all();
-            (
-                shared.last_exiting_thread.take(),
-                std::mem::take(&mut shared.worker_threads),
-            )
+        self.begin_shutdown();
+        let Some((last_exited, workers)) = self.to_join.take() else {
+            return;
         };
 
         if timeout == Some(Duration::ZERO) {
@@ -290,7 +308,9 @@ impl Spawner {
 impl Inner {
     fn run(&self, worker_id: usize) {
         if let Some(f) = &self.config.after_start {
-            f();
+            // A panicking hook must not kill the thread behind the pool's back: its counts
+            // would be off for good. The panic message has been printed by the panic hook.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f()));
         }
 
         let mut shared = self.shared.lock();
@@ -343,7 +363,9 @@ impl Inner {
         drop(shared);
 
         if let Some(f) = &self.config.before_stop {
-            f();
+            // As for `after_start`; here the counts are already settled, but the thread must
+            // still drop its shutdown sender.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f()));
         }
         if let Some(thread) = join_on_exit {
             let _ = thread.join();

@@ -114,11 +114,19 @@ impl MultiThread {
         park::block_on(future)
     }
 
-    /// Begins shutdown: the workers cancel every task and exit; the blocking pool's shutdown
-    /// (which runs them) waits for them.
+    /// Shuts the scheduler down: closes it, wakes the workers, and cancels every task that
+    /// is not in the middle of a poll right here, on the calling thread. A task being polled
+    /// on a worker is cancelled by that worker when the poll returns; the workers then exit,
+    /// and the blocking pool's shutdown (which runs them) waits for them.
     pub(crate) fn shutdown(&mut self, handle: &scheduler::Handle) {
         match handle {
-            scheduler::Handle::MultiThread(handle) => handle.close(),
+            scheduler::Handle::MultiThread(handle) => {
+                // Sweep before waking the workers for shutdown, so that every idle task is
+                // cancelled here, before this returns; the workers' own sweeps then only
+                // find what was mid-poll.
+                handle.shared.owned.close_and_shutdown_all();
+                handle.close();
+            }
             _ => unreachable!("a multi-thread scheduler with another scheduler's handle"),
         }
     }

@@ -30,6 +30,7 @@ use runtime_sync::coop;
 
 use super::handle::{Handle, Remote};
 use super::queue;
+use crate::runtime::builder::Callback;
 use crate::runtime::context;
 use crate::runtime::parker::Parker;
 use crate::runtime::scheduler;
@@ -193,7 +194,7 @@ impl Context {
     fn park(&self, mut core: Box<Core>) -> Box<Core> {
         let config = &self.worker.handle.shared.config;
         if let Some(f) = &config.before_park {
-            core = self.with_core(core, || f());
+            core = self.run_hook(core, f);
         }
         if core.transition_to_parked(&self.worker) {
             while !core.is_shutdown {
@@ -206,7 +207,7 @@ impl Context {
         }
         self.worker.handle.shared.monitor.worker_unparked();
         if let Some(f) = &config.after_unpark {
-            core = self.with_core(core, || f());
+            core = self.run_hook(core, f);
         }
         core
     }
@@ -236,6 +237,17 @@ impl Context {
             self.worker.handle.notify_parked();
         }
         core
+    }
+
+    /// Runs a park or unpark hook with the core in the context.
+    ///
+    /// A panic in the hook is caught here: unwinding out of the worker loop would take the
+    /// core (and its searching count) with it and wedge the runtime. The panic hook has
+    /// already printed the message.
+    fn run_hook(&self, core: Box<Core>, hook: &Callback) -> Box<Core> {
+        self.with_core(core, || {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook()));
+        })
     }
 
     /// Runs `f` with the core in the context, so that wakes on this thread reach the core.
