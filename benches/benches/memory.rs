@@ -78,69 +78,46 @@ macro_rules! wait_parked {
     };
 }
 
-fn ours(flavor: Flavor) -> f64 {
-    let rt = match flavor {
-        Flavor::CurrentThread => runtime::runtime::Builder::new_current_thread(),
-        Flavor::MultiThread => {
-            let mut builder = runtime::runtime::Builder::new_multi_thread();
-            builder.worker_threads(WORKERS);
-            builder
+/// Defines `$name(flavor)`, the measurement on crate `$krate` (`runtime` or `tokio`): one
+/// body for both, so they cannot drift apart.
+macro_rules! measure {
+    ($name:ident, $krate:ident) => {
+        fn $name(flavor: Flavor) -> f64 {
+            let rt = match flavor {
+                Flavor::CurrentThread => $krate::runtime::Builder::new_current_thread(),
+                Flavor::MultiThread => {
+                    let mut builder = $krate::runtime::Builder::new_multi_thread();
+                    builder.worker_threads(WORKERS);
+                    builder
+                }
+            }
+            .enable_all()
+            .build()
+            .unwrap();
+            rt.block_on(async {
+                let mut senders = Vec::with_capacity(TASKS);
+                let parked = Arc::new(AtomicUsize::new(0));
+                let before = LIVE.load(Relaxed);
+                for _ in 0..TASKS {
+                    let (tx, rx) = $krate::sync::oneshot::channel::<()>();
+                    let parked = parked.clone();
+                    drop($krate::spawn(async move {
+                        parked.fetch_add(1, Relaxed);
+                        let _ = rx.await;
+                    }));
+                    senders.push(tx);
+                }
+                wait_parked!($krate, flavor, parked);
+                let after = LIVE.load(Relaxed);
+                drop(senders);
+                (after - before) as f64 / TASKS as f64
+            })
         }
-    }
-    .enable_all()
-    .build()
-    .unwrap();
-    rt.block_on(async {
-        let mut senders = Vec::with_capacity(TASKS);
-        let parked = Arc::new(AtomicUsize::new(0));
-        let before = LIVE.load(Relaxed);
-        for _ in 0..TASKS {
-            let (tx, rx) = runtime::sync::oneshot::channel::<()>();
-            let parked = parked.clone();
-            drop(runtime::spawn(async move {
-                parked.fetch_add(1, Relaxed);
-                let _ = rx.await;
-            }));
-            senders.push(tx);
-        }
-        wait_parked!(runtime, flavor, parked);
-        let after = LIVE.load(Relaxed);
-        drop(senders);
-        (after - before) as f64 / TASKS as f64
-    })
+    };
 }
 
-fn theirs(flavor: Flavor) -> f64 {
-    let rt = match flavor {
-        Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
-        Flavor::MultiThread => {
-            let mut builder = tokio::runtime::Builder::new_multi_thread();
-            builder.worker_threads(WORKERS);
-            builder
-        }
-    }
-    .enable_all()
-    .build()
-    .unwrap();
-    rt.block_on(async {
-        let mut senders = Vec::with_capacity(TASKS);
-        let parked = Arc::new(AtomicUsize::new(0));
-        let before = LIVE.load(Relaxed);
-        for _ in 0..TASKS {
-            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-            let parked = parked.clone();
-            drop(tokio::spawn(async move {
-                parked.fetch_add(1, Relaxed);
-                let _ = rx.await;
-            }));
-            senders.push(tx);
-        }
-        wait_parked!(tokio, flavor, parked);
-        let after = LIVE.load(Relaxed);
-        drop(senders);
-        (after - before) as f64 / TASKS as f64
-    })
-}
+measure!(ours, runtime);
+measure!(theirs, tokio);
 
 fn main() {
     // `cargo test --benches` runs this binary with `--bench` absent; keep that run cheap.
