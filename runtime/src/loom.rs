@@ -32,6 +32,7 @@ mod imp {
 mod imp {
     pub(crate) use parking_lot::Mutex;
     pub(crate) use std::sync::atomic::{fence, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+    #[cfg_attr(feature = "crossbeam-queue", allow(unused_imports))] // Only the ring uses it.
     pub(crate) use std::sync::Arc;
 
     /// `std`'s `AtomicU32` with loom's `unsync_load`, for a value only its owner writes.

@@ -9,8 +9,7 @@ use runtime_sync::coop;
 
 use super::context::{self, SetCurrentGuard};
 use super::{park, scheduler, RuntimeFlavor};
-use crate::task::spawn::BOX_FUTURE_THRESHOLD;
-use crate::task::{Id, JoinHandle};
+use crate::task::JoinHandle;
 
 /// A handle to a runtime: spawns tasks on it and enters its context from any thread.
 ///
@@ -116,11 +115,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        if std::mem::size_of::<F>() > BOX_FUTURE_THRESHOLD {
-            self.inner.spawn(Box::pin(future), Id::next())
-        } else {
-            self.inner.spawn(future, Id::next())
-        }
+        crate::task::spawn::spawn_on(&self.inner, future)
     }
 
     /// Runs a blocking closure on this runtime's blocking pool; see

@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use super::{Id, JoinHandle};
-use crate::runtime::context;
+use crate::runtime::{context, scheduler};
 
 /// Futures larger than this are boxed before they are moved into their task, so that a huge
 /// `async` block does not overflow the stack on its way to the heap.
@@ -39,26 +39,26 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    if std::mem::size_of::<F>() > BOX_FUTURE_THRESHOLD {
-        spawn_inner(Box::pin(future))
-    } else {
-        spawn_inner(future)
-    }
-}
-
-#[track_caller]
-fn spawn_inner<F>(future: F) -> JoinHandle<F::Output>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let id = Id::next();
-    match context::with_current(|handle| handle.spawn(future, id)) {
+    match context::with_current(|handle| spawn_on(handle, future)) {
         Ok(join) => join,
         Err(err) => panic!(
             "`runtime::spawn` called outside of a runtime ({err}): call it from inside a task, \
              `Runtime::block_on` or `#[runtime::main]`, or use `Runtime::spawn` / \
              `Handle::spawn` from outside the runtime"
         ),
+    }
+}
+
+/// Spawns on `handle`'s scheduler, boxing a large future first. Every spawn path goes
+/// through here.
+pub(crate) fn spawn_on<F>(handle: &scheduler::Handle, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    if std::mem::size_of::<F>() > BOX_FUTURE_THRESHOLD {
+        handle.spawn(Box::pin(future), Id::next())
+    } else {
+        handle.spawn(future, Id::next())
     }
 }

@@ -361,12 +361,6 @@ impl Handle {
         }
         join
     }
-
-    /// Number of live tasks.
-    #[allow(dead_code)] // Read by the metrics.
-    pub(crate) fn num_alive_tasks(&self) -> usize {
-        self.shared.owned.len()
-    }
 }
 
 impl Schedule for Arc<Handle> {

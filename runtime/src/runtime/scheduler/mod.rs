@@ -8,7 +8,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::blocking;
-use super::driver;
 use super::RuntimeFlavor;
 use crate::task::{Id, JoinHandle};
 
@@ -49,14 +48,6 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => &h.blocking_spawner,
             Handle::MultiThread(h) => &h.blocking_spawner,
-        }
-    }
-
-    #[allow(dead_code)] // The I/O and time halves reach the driver through this.
-    pub(crate) fn driver(&self) -> &driver::Handle {
-        match self {
-            Handle::CurrentThread(h) => &h.driver,
-            Handle::MultiThread(h) => &h.driver,
         }
     }
 

@@ -244,18 +244,6 @@ impl Handle {
     pub(crate) fn num_workers(&self) -> usize {
         self.shared.remotes.len()
     }
-
-    /// Number of live tasks.
-    #[allow(dead_code)] // Read by the metrics.
-    pub(crate) fn num_alive_tasks(&self) -> usize {
-        self.shared.owned.len()
-    }
-
-    /// Whether every worker is parked.
-    #[allow(dead_code)] // Read by the time driver's paused clock.
-    pub(crate) fn all_workers_parked(&self) -> bool {
-        self.shared.idle.all_parked()
-    }
 }
 
 impl fmt::Debug for Handle {

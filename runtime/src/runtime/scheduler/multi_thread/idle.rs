@@ -171,7 +171,6 @@ impl Idle {
     }
 
     /// Whether every worker is parked (nobody runs or searches).
-    #[allow(dead_code)] // Read by the time driver's paused clock.
     pub(super) fn all_parked(&self) -> bool {
         self.load().num_unparked() == 0
     }

@@ -11,7 +11,7 @@ use loom::thread;
 
 use super::handle::Synced;
 use super::idle::Idle;
-use super::queue::{self, Overflow, CAPACITY};
+use super::queue::{self, CAPACITY};
 use crate::loom::Mutex;
 use crate::runtime::scheduler::inject::Inject;
 use crate::task::{self, Id, Notified, Schedule, Task};
@@ -33,17 +33,6 @@ fn new_task() -> Notified<NoopSchedule> {
     let (task, join) = task::unowned(async {}, NoopSchedule, Id::next());
     drop(join);
     task.into_notified()
-}
-
-/// The injection queue as the overflow target, counting what it received.
-impl Overflow<NoopSchedule> for Inject<NoopSchedule> {
-    fn push(&self, task: Notified<NoopSchedule>) {
-        Inject::push(self, task);
-    }
-
-    fn push_batch<I: Iterator<Item = Notified<NoopSchedule>>>(&self, iter: I) {
-        Inject::push_batch(self, iter);
-    }
 }
 
 fn drain(inject: &Inject<NoopSchedule>) -> usize {

@@ -132,6 +132,17 @@ impl MultiThread {
     }
 }
 
+/// A worker's full run queue spills into the injection queue.
+impl<S: 'static> queue::Overflow<S> for Inject<S> {
+    fn push(&self, task: crate::task::Notified<S>) {
+        Inject::push(self, task);
+    }
+
+    fn push_batch<I: Iterator<Item = crate::task::Notified<S>>>(&self, iter: I) {
+        Inject::push_batch(self, iter);
+    }
+}
+
 impl Launch {
     /// Starts the worker threads and the monitor, on the blocking pool (as tasks that run
     /// even if shutdown begins first, so that every core takes part in it).

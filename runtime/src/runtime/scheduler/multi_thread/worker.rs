@@ -494,16 +494,6 @@ impl Schedule for Arc<Handle> {
     }
 }
 
-impl queue::Overflow<Arc<Handle>> for crate::runtime::scheduler::inject::Inject<Arc<Handle>> {
-    fn push(&self, task: Notified<Arc<Handle>>) {
-        crate::runtime::scheduler::inject::Inject::push(self, task);
-    }
-
-    fn push_batch<I: Iterator<Item = Notified<Arc<Handle>>>>(&self, iter: I) {
-        crate::runtime::scheduler::inject::Inject::push_batch(self, iter);
-    }
-}
-
 /// Runs `f`, a blocking section, without stalling the tasks queued on this worker: the
 /// worker's core moves to a new thread for the duration.
 #[track_caller]
