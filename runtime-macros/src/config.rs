@@ -46,17 +46,20 @@ pub(crate) enum Flavor {
     MultiThread,
     /// `flavor = "current_thread"`.
     CurrentThread,
+    /// `flavor = "local"`: a current-thread `LocalRuntime`, where `spawn_local` works.
+    Local,
 }
 
 impl Flavor {
     /// Every flavor, in the order error messages list them.
-    const ALL: [Flavor; 2] = [Flavor::MultiThread, Flavor::CurrentThread];
+    const ALL: [Flavor; 3] = [Flavor::MultiThread, Flavor::CurrentThread, Flavor::Local];
 
     /// The string users write after `flavor =`.
     pub(crate) fn name(self) -> &'static str {
         match self {
             Flavor::MultiThread => "multi_thread",
             Flavor::CurrentThread => "current_thread",
+            Flavor::Local => "local",
         }
     }
 
@@ -271,12 +274,14 @@ pub(crate) fn parse(kind: Kind, features: Features, args: TokenStream) -> Parsed
     }
 
     if let Some(option) = worker_threads_option {
-        if config.flavor == Flavor::CurrentThread {
+        if config.flavor != Flavor::MultiThread {
             let message = if explicit_flavor {
-                "`worker_threads` cannot be used with `flavor = \"current_thread\"`, which runs \
-                 everything on the calling thread; use `flavor = \"multi_thread\"` or remove \
-                 `worker_threads`"
-                    .to_string()
+                format!(
+                    "`worker_threads` cannot be used with `flavor = \"{}\"`, which runs \
+                     everything on the calling thread; use `flavor = \"multi_thread\"` or \
+                     remove `worker_threads`",
+                    config.flavor.name()
+                )
             } else {
                 format!(
                     "`worker_threads` needs `flavor = \"multi_thread\"`: {} runs on the \

@@ -220,12 +220,17 @@ fn build_runtime(features: Features, config: &Config) -> TokenStream {
         Some(paused) if features.start_paused => quote!(.start_paused(#paused)),
         _ => quote!(),
     };
+    let build = if config.flavor == Flavor::Local {
+        quote!(.build_local(::core::default::Default::default()))
+    } else {
+        quote!(.build())
+    };
     quote! {
         #krate::runtime::Builder::#constructor()
             #worker_threads
             #start_paused
             .enable_all()
-            .build()
+            #build
             .expect("failed to build the runtime")
     }
 }

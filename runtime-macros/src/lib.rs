@@ -22,7 +22,6 @@
 //!     }
 //!     let body = ::core::pin::pin!(__runtime_async_body());
 //!     let body: ::core::pin::Pin<&mut dyn ::core::future::Future<Output = ()>> = body;
-//!     // `new_current_thread()` until the multi-thread scheduler lands (see below).
 //!     let rt = ::runtime::runtime::Builder::new_multi_thread()
 //!         .enable_all()
 //!         .build()
@@ -42,7 +41,7 @@
 //!
 //! | option | values | default |
 //! | --- | --- | --- |
-//! | `flavor` | `"multi_thread"` or `"current_thread"` | `"multi_thread"` for `main`, `"current_thread"` for `test` |
+//! | `flavor` | `"multi_thread"`, `"current_thread"` or `"local"` | `"multi_thread"` for `main`, `"current_thread"` for `test` |
 //! | `worker_threads` | an integer literal greater than zero; `multi_thread` only | the runtime's default |
 //! | `crate` | a path to the `runtime` crate, as a string: `crate = "my_runtime"` | `"::runtime"` |
 //! | `start_paused` | `true` or `false` | not available yet (see below) |
@@ -61,6 +60,9 @@ use proc_macro::TokenStream;
 
 mod config;
 mod expand;
+mod join;
+mod select;
+mod support;
 
 use config::{Features, Kind};
 
@@ -120,7 +122,11 @@ const FEATURES: Features = Features {
 ///
 /// # Options
 ///
-/// - `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`.
+/// - `flavor = "multi_thread"` (the default), `flavor = "current_thread"`, or `flavor =
+///   "local"`: a current-thread [`LocalRuntime`], on which `runtime::task::spawn_local` works
+///   and tasks need not be `Send` (tokio keeps this flavor unstable; here it is stable).
+///
+/// [`LocalRuntime`]: https://docs.rs/runtime/latest/runtime/runtime/struct.LocalRuntime.html
 /// - `worker_threads = N` with the multi-thread flavor.
 /// - `crate = "path"` when the `runtime` crate is not reachable as `::runtime`.
 /// - `start_paused = bool`: a compile error until the paused clock lands.
@@ -180,4 +186,25 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(Kind::Test, FEATURES, args.into(), item.into()).into()
+}
+
+/// The implementation of `runtime::select!`; use that macro instead.
+#[doc(hidden)]
+#[proc_macro]
+pub fn select_impl(input: TokenStream) -> TokenStream {
+    select::expand(input.into()).into()
+}
+
+/// The implementation of `runtime::join!`; use that macro instead.
+#[doc(hidden)]
+#[proc_macro]
+pub fn join_impl(input: TokenStream) -> TokenStream {
+    join::expand(join::Mode::Join, input.into()).into()
+}
+
+/// The implementation of `runtime::try_join!`; use that macro instead.
+#[doc(hidden)]
+#[proc_macro]
+pub fn try_join_impl(input: TokenStream) -> TokenStream {
+    join::expand(join::Mode::TryJoin, input.into()).into()
 }

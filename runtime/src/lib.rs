@@ -33,6 +33,9 @@
 mod loom;
 mod util;
 
+#[doc(hidden)]
+pub mod macros;
+
 pub mod runtime;
 pub mod task;
 

@@ -480,3 +480,26 @@ pub fn hold_workers(handle: &Handle, flavor: Flavor) -> HeldWorkers {
     }
     HeldWorkers { release }
 }
+
+/// Runs `future` to completion on this thread with the simplest possible executor (a waker
+/// that unparks the thread): no runtime, no budget. For checking that something works under
+/// any executor.
+pub fn block_on_plain<F: Future>(future: F) -> F::Output {
+    struct Unpark(thread::Thread);
+
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    let waker = Waker::from(Arc::new(Unpark(thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        thread::park();
+    }
+}

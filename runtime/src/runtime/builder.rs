@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::blocking::BlockingPool;
 use super::driver::{self, Driver};
 use super::scheduler::{self, current_thread::CurrentThread, multi_thread::MultiThread};
-use super::{Handle, Runtime};
+use super::{Handle, LocalOptions, LocalRuntime, Runtime};
 
 /// A hook the runtime calls on its threads.
 pub(crate) type Callback = Arc<dyn Fn() + Send + Sync>;
@@ -305,6 +305,49 @@ impl Builder {
         match self.kind {
             Kind::CurrentThread => self.build_current_thread_runtime(),
             Kind::MultiThread => self.build_multi_thread_runtime(),
+        }
+    }
+
+    /// Builds a [`LocalRuntime`]: a current-thread runtime that stays on this thread, where
+    /// [`spawn_local`](crate::task::spawn_local) works and tasks need not be `Send`.
+    ///
+    /// Tokio keeps this unstable; here it is stable.
+    ///
+    /// # Errors
+    ///
+    /// Returns the operating system's error if a driver cannot be created.
+    ///
+    /// # Panics
+    ///
+    /// Panics on a builder made with [`new_multi_thread`](Self::new_multi_thread): a local
+    /// runtime runs everything on one thread; start from
+    /// [`new_current_thread`](Self::new_current_thread).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use runtime::runtime::{Builder, LocalOptions};
+    ///
+    /// let rt = Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .build_local(LocalOptions::default())
+    ///     .unwrap();
+    /// let value = Rc::new(3);
+    /// let task = rt.spawn_local(async move { *value + 1 });
+    /// assert_eq!(rt.block_on(task).unwrap(), 4);
+    /// ```
+    #[track_caller]
+    pub fn build_local(&mut self, options: LocalOptions) -> io::Result<LocalRuntime> {
+        match self.kind {
+            Kind::CurrentThread => Ok(LocalRuntime::from_runtime(
+                self.build_current_thread_runtime()?,
+                options,
+            )),
+            Kind::MultiThread => panic!(
+                "`Builder::build_local` needs a current-thread builder: a local runtime runs \
+                 every task on the thread that owns it; use `Builder::new_current_thread()`"
+            ),
         }
     }
 

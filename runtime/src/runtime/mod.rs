@@ -20,6 +20,7 @@ mod builder;
 pub(crate) mod context;
 mod driver;
 mod handle;
+mod local_runtime;
 mod park;
 mod parker;
 mod rt;
@@ -27,6 +28,7 @@ pub(crate) mod scheduler;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use rt::Runtime;
 
 /// The kind of scheduler a runtime uses; see [`Handle::runtime_flavor`].

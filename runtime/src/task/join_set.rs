@@ -310,6 +310,30 @@ impl<T: 'static> JoinSet<T> {
         self.insert(handle.spawn(task))
     }
 
+    /// Spawns a `!Send` task on the current [`LocalSet`](super::LocalSet) or local runtime
+    /// and adds it to the set; see [`spawn_local`](super::spawn_local).
+    ///
+    /// # Panics
+    ///
+    /// Panics outside a `LocalSet` or local runtime.
+    #[track_caller]
+    pub fn spawn_local<F>(&mut self, task: F) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.insert(super::spawn_local(task))
+    }
+
+    /// Spawns a `!Send` task on `local_set` and adds it to the set. The task runs when the
+    /// `LocalSet` is driven.
+    #[track_caller]
+    pub fn spawn_local_on<F>(&mut self, task: F, local_set: &super::LocalSet) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.insert(local_set.spawn_local(task))
+    }
+
     /// Runs a blocking closure on the current runtime's blocking pool and adds it to the set.
     ///
     /// # Panics

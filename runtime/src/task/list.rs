@@ -92,7 +92,6 @@ impl<S: Schedule> OwnedTasks<S> {
     ///
     /// Every `Notified` of the task must be run through [`assert_owner`](Self::assert_owner)
     /// on the thread that owns this list.
-    #[allow(dead_code)] // Used by `LocalSet` and the local runtime.
     pub(crate) unsafe fn bind_local<T>(
         &self,
         future: T,

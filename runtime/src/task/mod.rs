@@ -5,6 +5,10 @@
 //! its output; [`spawn_blocking`] runs a blocking closure on the blocking pool instead;
 //! [`JoinSet`] keeps a group of tasks and yields their outputs as they finish.
 //!
+//! Futures that are not `Send` run on a [`LocalSet`] (or a local runtime) through
+//! [`spawn_local`]; values that belong to a task rather than a thread are declared with
+//! [`task_local!`](crate::task_local).
+//!
 //! # Guarantees
 //!
 //! * A task's future is dropped exactly once: when it completes, when it is aborted, or when
@@ -35,9 +39,11 @@ mod id;
 mod join;
 mod join_set;
 pub(crate) mod list;
+mod local_set;
 mod raw;
 pub(crate) mod spawn;
 mod state;
+mod task_local;
 mod waker;
 mod yield_now;
 
@@ -51,9 +57,16 @@ pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join::JoinHandle;
 pub use join_set::JoinSet;
+pub use local_set::{spawn_local, LocalEnterGuard, LocalSet};
 pub use runtime_sync::coop::{consume_budget, unconstrained, Unconstrained};
 pub use spawn::spawn;
+pub use task_local::{AccessError, LocalKey};
 pub use yield_now::yield_now;
+
+/// The futures returned by this module's functions, for code that names their types.
+pub mod futures {
+    pub use super::task_local::TaskLocalFuture;
+}
 
 pub(crate) use self::core::Header;
 pub(crate) use blocking::BlockingSchedule;
