@@ -522,8 +522,8 @@ mod tests {
         let message = error(Kind::Main, quote!(flavor = "work_stealing"));
         assert_eq!(
             message,
-            "unknown flavor \"work_stealing\"; the flavors are \"multi_thread\" and \
-             \"current_thread\""
+            "unknown flavor \"work_stealing\"; the flavors are \"multi_thread\", \
+             \"current_thread\" and \"local\""
         );
         let message = error(Kind::Main, quote!(flavor = "current-thread"));
         assert!(

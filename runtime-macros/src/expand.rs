@@ -472,6 +472,20 @@ mod tests {
             out.contains("Builder::new_current_thread().enable_all()"),
             "{out}"
         );
+        let out = expand_str(
+            Kind::Test,
+            LATER,
+            quote!(flavor = "local"),
+            quote!(
+                async fn local() {}
+            ),
+        );
+        assert!(
+            out.contains(
+                "Builder::new_current_thread().enable_all().build_local(::core::default::Default::default())"
+            ),
+            "{out}"
+        );
     }
 
     #[test]

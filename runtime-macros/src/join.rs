@@ -144,7 +144,7 @@ fn generate(mode: Mode, krate: &TokenStream, join: Join) -> TokenStream {
             #advance
             let mut #pending = false;
             for __runtime_join_offset in 0..#count {
-                match (#start + __runtime_join_offset) % #count {
+                match #support::nth_branch(#start, __runtime_join_offset, #count) {
                     #(#polls)*
                     _ => ::core::unreachable!("`join!` polled a future it does not have"),
                 }

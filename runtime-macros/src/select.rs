@@ -185,11 +185,11 @@ fn generate(krate: &TokenStream, select: Select) -> TokenStream {
         .collect();
 
     let preconditions = select.branches.iter().enumerate().map(|(i, branch)| {
-        let bit = 1u64 << i;
+        let i = i as u32;
         branch.precondition.as_ref().map(|condition| {
             quote! {
                 if !(#condition) {
-                    #disabled |= #bit;
+                    #support::disable(&mut #disabled, #i);
                 }
             }
         })
@@ -203,14 +203,14 @@ fn generate(krate: &TokenStream, select: Select) -> TokenStream {
     });
 
     let polls = select.branches.iter().enumerate().map(|(i, branch)| {
-        let bit = 1u64 << i;
+        let bit = i as u32;
         let name = &futures[i];
         let variant = &variants[i];
         let clean = clean_pattern(branch.pattern.clone());
         let value = quote_spanned!(span=> __runtime_select_value);
         quote! {
             #i => {
-                if #disabled & #bit != 0 {
+                if #support::is_disabled(#disabled, #bit) {
                     continue;
                 }
                 let #value = match #support::Future::poll(#name.as_mut(), #cx) {
@@ -222,7 +222,7 @@ fn generate(krate: &TokenStream, select: Select) -> TokenStream {
                 };
                 // A completed future is never polled again, whether or not its output
                 // matches.
-                #disabled |= #bit;
+                #support::disable(&mut #disabled, #bit);
                 #[allow(unused_variables, unused_mut, unreachable_patterns)]
                 match &#value {
                     #clean => {}
@@ -275,7 +275,7 @@ fn generate(krate: &TokenStream, select: Select) -> TokenStream {
                 let #start: usize = #first;
                 let mut #pending = false;
                 for __runtime_select_offset in 0..#count {
-                    match (#start + __runtime_select_offset) % #count {
+                    match #support::nth_branch(#start, __runtime_select_offset, #count) {
                         #(#polls)*
                         _ => ::core::unreachable!("`select!` polled a branch it does not have"),
                     }

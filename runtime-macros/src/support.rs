@@ -38,3 +38,38 @@ pub(crate) fn clean_pattern(mut pattern: Pat) -> Pat {
     Clean.visit_pat_mut(&mut pattern);
     pattern
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::{quote, ToTokens};
+
+    fn clean(pattern: TokenStream) -> String {
+        let pattern = Pat::parse_multi_with_leading_vert
+            .parse2(pattern)
+            .expect("a pattern");
+        clean_pattern(pattern)
+            .to_token_stream()
+            .to_string()
+            .replace(' ', "")
+    }
+
+    use syn::parse::Parser;
+
+    #[test]
+    fn cleaning_drops_ref_and_mut_from_every_binding() {
+        assert_eq!(clean(quote!(mut x)), "x");
+        assert_eq!(clean(quote!((ref a, mut b))), "(a,b)");
+        assert_eq!(clean(quote!(Some(ref mut v @ 1..=3))), "Some(v@1..=3)");
+        assert_eq!(clean(quote!(Ok(v) | Err(v))), "Ok(v)|Err(v)");
+        assert_eq!(clean(quote!(Point { x: mut px, ref y })), "Point{x:px,y}");
+    }
+
+    #[test]
+    fn the_crate_path_comes_first_in_parentheses() {
+        let (krate, rest) = krate_and_rest(quote!((::runtime) a = b => c)).unwrap();
+        assert_eq!(krate.to_string(), ":: runtime");
+        assert_eq!(rest.to_string(), "a = b => c");
+        assert!(krate_and_rest(quote!(a = b => c)).is_err());
+    }
+}

@@ -13,6 +13,31 @@ thread_local! {
     static RNG: FastRand = FastRand::new();
 }
 
+/// The branch polled `offset`-th in a round that starts at `start`, among `count`. A
+/// function rather than inline arithmetic, so lints about the arithmetic (`% 1` for a
+/// single branch) do not fire in the user's code.
+#[inline]
+pub fn nth_branch(start: usize, offset: usize, count: usize) -> usize {
+    let index = start + offset;
+    if index >= count {
+        index - count
+    } else {
+        index
+    }
+}
+
+/// Whether `branch` is in the `disabled` set.
+#[inline]
+pub fn is_disabled(disabled: u64, branch: u32) -> bool {
+    disabled & (1 << branch) != 0
+}
+
+/// Adds `branch` to the `disabled` set.
+#[inline]
+pub fn disable(disabled: &mut u64, branch: u32) {
+    *disabled |= 1 << branch;
+}
+
 /// A random number in `0..n` (`n > 0`): which `select!` branch to poll first.
 pub fn thread_rng_n(n: u32) -> u32 {
     RNG.try_with(|rng| rng.fastrand_n(n)).unwrap_or(0)

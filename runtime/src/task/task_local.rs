@@ -155,7 +155,7 @@ impl<T: 'static> LocalKey<T> {
             // A failed borrow means the value is being swapped, which only happens inside
             // `scope_inner` with no user code running; treat it as absent.
             let value = cell.try_borrow().ok()?;
-            value.as_ref().map(|value| f(value))
+            value.as_ref().map(f)
         });
         match borrowed {
             Ok(Some(ret)) => Ok(ret),

@@ -1,0 +1,7 @@
+async fn run() {
+    runtime::select! {}
+}
+
+fn main() {
+    let _ = run();
+}

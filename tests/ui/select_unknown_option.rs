@@ -1,0 +1,10 @@
+async fn run() -> u32 {
+    runtime::select! {
+        unbiased;
+        v = async { 1 } => v,
+    }
+}
+
+fn main() {
+    let _ = run();
+}

@@ -1,0 +1,5 @@
+runtime::task_local! {
+    pub REQUEST_ID: u64;
+}
+
+fn main() {}
