@@ -13,7 +13,10 @@
 //!    runtime carries on.
 //! 5. Blocking in place: a task blocks its worker thread with `block_in_place` while the
 //!    runtime keeps running the other tasks.
-//! 6. Shutdown: dropping the runtime cancels the tasks that are still waiting, each future
+//! 6. Macros and local tasks: `select!` races replicas and drops the losers, `join!` runs
+//!    three jobs on one task, a `task_local!` request id follows its task, and a `LocalSet`
+//!    runs `!Send` tasks that share an `Rc<RefCell<..>>`.
+//! 7. Shutdown: dropping the runtime cancels the tasks that are still waiting, each future
 //!    dropped exactly once.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
@@ -41,6 +44,7 @@ async fn main() {
     request_response().await;
     failures().await;
     blocking_in_place().await;
+    macros_and_local_tasks().await;
     // Shutdown needs a runtime of its own to drop: it runs on a fresh one, outside this one.
     let shutdown = runtime::task::spawn_blocking(shutdown_drops_every_task);
     shutdown.await.expect("shutdown demo panicked");
@@ -183,6 +187,81 @@ async fn blocking_in_place() {
     );
 }
 
+runtime::task_local! {
+    static REQUEST_ID: u64;
+}
+
+/// A replica answers after `work` yields; `Err` if the request is aborted.
+async fn replica(name: &'static str, work: usize, dropped: Arc<AtomicUsize>) -> &'static str {
+    let _count_drop = DropCounter(dropped);
+    for _ in 0..work {
+        runtime::task::yield_now().await;
+    }
+    name
+}
+
+/// 6. `select!`, `join!`, `task_local!` and a `LocalSet`.
+async fn macros_and_local_tasks() {
+    let start = Instant::now();
+
+    // Race three replicas; the two slower ones are dropped the moment one answers.
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let winner = runtime::select! {
+        name = replica("replica-a", 300, dropped.clone()) => name,
+        name = replica("replica-b", 30, dropped.clone()) => name,
+        name = replica("replica-c", 3_000, dropped.clone()) => name,
+    };
+    let losers_dropped = dropped.load(Relaxed) - 1;
+
+    // Three jobs, concurrently, on this one task, each seeing its own request id.
+    let (a, b, c) = runtime::join!(
+        REQUEST_ID.scope(1, async { REQUEST_ID.get() * 100 }),
+        REQUEST_ID.scope(2, async {
+            runtime::task::yield_now().await;
+            REQUEST_ID.get() * 100
+        }),
+        REQUEST_ID.scope(3, async { REQUEST_ID.get() * 100 }),
+    );
+
+    // `!Send` tasks: word counts shared through an `Rc<RefCell<..>>`, on a `LocalSet` that
+    // runs on a blocking thread's own current-thread runtime.
+    let (words, distinct) = runtime::task::spawn_blocking(|| {
+        use std::cell::RefCell;
+        use std::collections::HashMap;
+        use std::rc::Rc;
+
+        let rt = runtime::runtime::LocalRuntime::new().expect("local runtime");
+        rt.block_on(async {
+            let counts = Rc::new(RefCell::new(HashMap::<String, usize>::new()));
+            let text = "the quick brown fox jumps over the lazy dog the end";
+            let mut tasks = Vec::new();
+            for (i, word) in text.split(' ').enumerate() {
+                let counts = counts.clone();
+                tasks.push(runtime::task::spawn_local(async move {
+                    for _ in 0..i % 3 {
+                        runtime::task::yield_now().await;
+                    }
+                    *counts.borrow_mut().entry(word.to_string()).or_default() += 1;
+                }));
+            }
+            for task in tasks {
+                task.await.expect("word task failed");
+            }
+            let counts = counts.borrow();
+            (counts.values().sum::<usize>(), counts.len())
+        })
+    })
+    .await
+    .expect("local runtime panicked");
+
+    println!(
+        "6. macros and local tasks: select! picked {winner} and dropped {losers_dropped} \
+         losers; join! ran 3 scoped jobs -> {a}, {b}, {c}; {words} words ({distinct} distinct) \
+         counted by !Send tasks on a LocalRuntime; {:.1?}",
+        start.elapsed()
+    );
+}
+
 /// Counts how many futures were dropped.
 struct DropCounter(Arc<AtomicUsize>);
 
@@ -192,7 +271,7 @@ impl Drop for DropCounter {
     }
 }
 
-/// 6. Dropping a runtime cancels what is still waiting.
+/// 7. Dropping a runtime cancels what is still waiting.
 fn shutdown_drops_every_task() {
     let dropped = Arc::new(AtomicUsize::new(0));
     let rt = runtime::runtime::Builder::new_multi_thread()
@@ -221,7 +300,7 @@ fn shutdown_drops_every_task() {
     let start = Instant::now();
     rt.shutdown_timeout(Duration::from_secs(1));
     println!(
-        "6. shutdown: {PARKED_AT_SHUTDOWN} waiting tasks, {} futures dropped (each exactly once) \
+        "7. shutdown: {PARKED_AT_SHUTDOWN} waiting tasks, {} futures dropped (each exactly once) \
          in {:.1?}",
         dropped.load(Relaxed),
         start.elapsed()

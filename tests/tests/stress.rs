@@ -20,6 +20,17 @@ use runtime_tests::{
     CountDrops, Counter, Flavor, Signal, EXPECTED_PANIC,
 };
 
+/// Flags, when dropped on a thread other than the expected one.
+struct OwnerCheck(thread::ThreadId, Arc<AtomicBool>);
+
+impl Drop for OwnerCheck {
+    fn drop(&mut self) {
+        if thread::current().id() != self.0 {
+            self.1.store(true, SeqCst);
+        }
+    }
+}
+
 type BoxFuture = Pin<Box<dyn Future<Output = usize> + Send>>;
 
 /// Counts the bytes this test binary has allocated and not yet freed, for the leak check.
@@ -520,6 +531,58 @@ both_flavors! {
             drop(rt);
             assert_eq!(futures.get(), TASKS);
             assert_eq!(outputs.get(), TASKS, "every output dropped exactly once");
+        });
+    }
+
+    fn local_sets_with_wakes_from_four_threads_racing_their_drop() {
+        // Half the rounds drop the set while the other threads are still waking its tasks:
+        // every future is dropped exactly once, on the set's thread, and nothing hangs.
+        let rt = rt();
+        within(Duration::from_secs(120), move || {
+            let owner = thread::current().id();
+            for round in 0..100 {
+                let local = runtime::task::LocalSet::new();
+                let dropped = Counter::new();
+                let wrong_thread = Arc::new(AtomicBool::new(false));
+                let mut senders = Vec::new();
+                for _ in 0..40 {
+                    let (tx, rx) = runtime::sync::oneshot::channel::<()>();
+                    senders.push(tx);
+                    let guard = OwnerCheck(owner, wrong_thread.clone());
+                    local.spawn_local(CountDrops::new(
+                        async move {
+                            let _guard = guard;
+                            let _ = rx.await;
+                            yield_now().await;
+                        },
+                        &dropped,
+                    ));
+                }
+                let mut threads = Vec::new();
+                for chunk in 0..4 {
+                    let mine: Vec<_> = senders.drain(..10).collect();
+                    threads.push(thread::spawn(move || {
+                        for (i, tx) in mine.into_iter().enumerate() {
+                            if (i + chunk) % 3 == 0 {
+                                thread::yield_now();
+                            }
+                            let _ = tx.send(());
+                        }
+                    }));
+                }
+                if round % 2 == 0 {
+                    rt.block_on(local);
+                    assert_eq!(dropped.get(), 40);
+                } else {
+                    local.block_on(&rt, yield_n(2));
+                    drop(local);
+                    assert_eq!(dropped.get(), 40);
+                }
+                for t in threads {
+                    t.join().unwrap();
+                }
+                assert!(!wrong_thread.load(SeqCst), "a local future dropped off its thread");
+            }
         });
     }
 

@@ -42,7 +42,7 @@ macro_rules! join {
 /// let ok = runtime::try_join!(parse("1"), parse("2"));
 /// assert_eq!(ok, Ok((1, 2)));
 ///
-/// let failed = runtime::try_join!(parse("1"), parse("two"), std::future::pending());
+/// let failed = runtime::try_join!(parse("1"), parse("two"), std::future::pending::<Result<(), _>>());
 /// assert!(failed.is_err());
 /// # });
 /// ```
