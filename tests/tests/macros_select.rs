@@ -250,6 +250,28 @@ both_flavors! {
         });
     }
 
+    fn a_handler_may_use_what_the_futures_borrowed() {
+        rt().block_on(async {
+            let (tx, mut rx) = oneshot::channel::<u32>();
+            tx.send(3).unwrap();
+            let mut count = 0u32;
+            let out = runtime::select! {
+                biased;
+                // The handler mutates `count`, which the other future borrows: this compiles
+                // because the futures are dropped before a handler runs.
+                v = &mut rx => {
+                    count += 1;
+                    v.unwrap() + count
+                }
+                _ = poll_fn(|_| {
+                    let _ = &count;
+                    Poll::<()>::Pending
+                }) => unreachable!(),
+            };
+            assert_eq!(out, 4);
+        });
+    }
+
     fn anything_into_future_is_accepted() {
         rt().block_on(async {
             let out = runtime::select! {
