@@ -6,10 +6,49 @@
 //! The crate sits at the bottom of the workspace's dependency graph, so it also holds the one
 //! thread-local context every crate above shares: the cooperative budget and the "inside a
 //! runtime" flag (see [`coop`]).
+//!
+//! # What is here
+//!
+//! * Locks: [`Mutex`], [`RwLock`], [`Semaphore`] — fair (first come, first served).
+//! * Signalling: [`Notify`], [`Barrier`], [`OnceCell`], [`SetOnce`],
+//!   [`CancellationToken`].
+//! * Channels: [`oneshot`], [`mpsc`], [`watch`], [`broadcast`].
+//!
+//! # Common contract
+//!
+//! * **Cancellation safety.** Dropping a pending `lock`, `acquire`, `recv`, `send` or
+//!   `notified` future never loses a permit, a message or a wake-up: whatever it had been
+//!   handed goes to the next waiter.
+//! * **Cooperative budget.** Every poll that can return `Ready` spends one unit of the
+//!   task's budget (see [`coop`]), so a task whose resources are always ready still yields.
+//! * **No blocking inside a runtime.** The `blocking_*` methods park the calling thread; called
+//!   from inside an async runtime they panic with a message that says to `.await` instead.
 
 #![warn(missing_docs)]
 
 mod loom;
+mod util;
 
 pub mod coop;
 pub mod oneshot;
+
+// Locks and notification (the semaphore and `Notify` are the base of most of the rest).
+mod batch_semaphore;
+mod mutex;
+mod notify;
+mod rwlock;
+mod semaphore;
+
+pub use batch_semaphore::{AcquireError, TryAcquireError};
+pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
+pub use notify::{Notified, Notify, OwnedNotified};
+pub use rwlock::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard,
+    RwLockReadGuard, RwLockWriteGuard,
+};
+pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
+
+// mpsc and AtomicWaker (section owned by the mpsc work).
+
+// broadcast, watch, CancellationToken, Barrier, OnceCell, SetOnce (section owned by the
+// channels-and-cells work).
