@@ -44,5 +44,6 @@ pub use task::spawn;
 
 /// Async synchronisation primitives; they work under any executor.
 pub mod sync {
-    pub use runtime_sync::oneshot;
+    // TEMPORARY while issue 4 lands: a glob, replaced by the explicit list at integration.
+    pub use runtime_sync::*;
 }
