@@ -48,6 +48,9 @@ pub use rwlock::{
 };
 pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 
+#[cfg(all(test, loom))]
+mod loom_semaphore_notify;
+
 // mpsc and AtomicWaker (section owned by the mpsc work).
 
 // broadcast, watch, CancellationToken, Barrier, OnceCell, SetOnce (section owned by the
