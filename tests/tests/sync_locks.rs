@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use runtime::sync::{Mutex, Notify, RwLock, Semaphore};
 use runtime::task::{yield_now, JoinSet};
-use runtime_tests::{both_flavors, yield_until};
+use runtime_tests::{both_flavors, settle, yield_until};
 
 both_flavors! {
     fn mutex_contended_by_16_tasks_counts_exactly() {
@@ -93,29 +93,27 @@ both_flavors! {
     fn aborting_a_task_waiting_for_a_lock_passes_the_lock_on() {
         rt().block_on(async {
             let lock = Arc::new(Mutex::new(0));
+            let started = Arc::new(AtomicUsize::new(0));
             let guard = lock.clone().lock_owned().await;
-            let waiting = runtime::spawn({
-                let lock = lock.clone();
-                async move {
-                    *lock.lock().await += 1;
-                }
-            });
-            let next = runtime::spawn({
-                let lock = lock.clone();
-                async move {
-                    *lock.lock().await += 10;
-                }
-            });
-            yield_until(FLAVOR, 20, || Arc::strong_count(&lock) == 3).await;
-            for _ in 0..5 {
-                yield_now().await;
-            }
+            let spawn_locker = |add: u32| {
+                let (lock, started) = (lock.clone(), started.clone());
+                runtime::spawn(async move {
+                    started.fetch_add(1, SeqCst);
+                    *lock.lock().await += add;
+                })
+            };
+            let waiting = spawn_locker(1);
+            yield_until(FLAVOR, 20, || started.load(SeqCst) == 1).await;
+            settle(FLAVOR).await;
+            let next = spawn_locker(10);
+            yield_until(FLAVOR, 20, || started.load(SeqCst) == 2).await;
+            settle(FLAVOR).await;
+            // `waiting` is first in line; aborting it must hand the lock to `next`.
             waiting.abort();
+            assert!(waiting.await.unwrap_err().is_cancelled());
             drop(guard);
             next.await.unwrap();
-            let _ = waiting.await;
-            let v = *lock.lock().await;
-            assert!(v == 10 || v == 11, "{v}");
+            assert_eq!(*lock.lock().await, 10);
         });
     }
 
