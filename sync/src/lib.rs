@@ -49,6 +49,9 @@ pub use rwlock::{
 pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 
 // mpsc and AtomicWaker (section owned by the mpsc work).
+mod atomic_waker;
+pub use atomic_waker::AtomicWaker;
+pub mod mpsc;
 
 // broadcast, watch, CancellationToken, Barrier, OnceCell, SetOnce (section owned by the
 // channels-and-cells work).
