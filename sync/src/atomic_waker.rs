@@ -188,6 +188,9 @@ impl AtomicWaker {
                 // A wake is taking the old waker right now and may miss this one: wake the new
                 // one directly so that the task polls again.
                 to_owned(waker).wake();
+                // The task polls again at once and may find the wake still in progress: that
+                // is a spin, so say so (under loom, this lets the waking thread run).
+                spin_hint();
             }
             Err(_) => {
                 // Another registration is in progress (concurrent `register` is misuse), or
@@ -226,6 +229,16 @@ impl AtomicWaker {
             _ => None,
         }
     }
+}
+
+#[cfg(not(loom))]
+fn spin_hint() {
+    std::hint::spin_loop();
+}
+
+#[cfg(loom)]
+fn spin_hint() {
+    crate::loom::yield_now();
 }
 
 impl Default for AtomicWaker {

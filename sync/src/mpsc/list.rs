@@ -248,7 +248,10 @@ impl<T> Rx<T> {
                 self.index += 1;
                 Pop::Value(value)
             }
-            Some(Read::Closed) => Pop::Closed,
+            Some(Read::Closed) => {
+                self.reclaim_after_close(tx);
+                Pop::Closed
+            }
             None => self.empty_or_busy(tx),
         }
     }
@@ -302,6 +305,20 @@ impl<T> Rx<T> {
             }
             let reclaimed = self.free_head;
             self.free_head = next;
+            tx.put_spare(reclaimed);
+        }
+    }
+
+    /// Reclaims every block before `head` once the receiver met the close marker: every sender
+    /// is gone (the marker is claimed by the last one, after all other claims, and we acquired
+    /// it), so nobody walks the list any more, whatever the recorded tails say.
+    fn reclaim_after_close(&mut self, tx: &Tx<T>) {
+        while self.free_head != self.head {
+            let reclaimed = self.free_head;
+            // SAFETY: not reclaimed yet (`free_head` only moves past reclaimed blocks).
+            self.free_head = unsafe { reclaimed.as_ref() }
+                .next()
+                .expect("a block before the head has a successor");
             tx.put_spare(reclaimed);
         }
     }
