@@ -52,6 +52,9 @@ pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 mod loom_semaphore_notify;
 
 // mpsc and AtomicWaker (section owned by the mpsc work).
+mod atomic_waker;
+pub use atomic_waker::AtomicWaker;
+pub mod mpsc;
 
 // broadcast, watch, CancellationToken, Barrier, OnceCell, SetOnce (section owned by the
 // channels-and-cells work).

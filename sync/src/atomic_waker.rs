@@ -1,0 +1,407 @@
+//! `AtomicWaker`: one waker slot that one task registers into and any thread wakes.
+//!
+//! # Contract
+//!
+//! - **No lost wake-up.** If [`wake`](AtomicWaker::wake) is called after a
+//!   [`register`](AtomicWaker::register) call began, the registered waker (or the waker being
+//!   registered) is woken: either `wake` finds it in the slot, or `register` sees the wake in
+//!   progress and wakes the new waker itself.
+//! - **One registrant at a time.** `register` is meant to be called by the single consumer
+//!   (the task waiting on the resource). Concurrent `register` calls do not cause undefined
+//!   behaviour: one of them wins and the others are ignored.
+//! - **Any number of wakers.** `wake` and `take` may be called from any number of threads at
+//!   once; a `wake` that finds another `wake` in progress returns at once, since that one will
+//!   wake the task.
+//!
+//! # Protocol
+//!
+//! The state word is `WAITING` (idle), or has the `REGISTERING` and/or `WAKING` bits set.
+//! Only the thread that moved the state from `WAITING` to exactly `REGISTERING` (a
+//! compare-and-swap) may write the slot; only the thread that moved it from `WAITING` to
+//! `WAKING` (a `fetch_or`) may take the waker out. Because both start from `WAITING` by a
+//! read-modify-write of the same word, at most one of them owns the slot at a time. A wake
+//! that arrives while a registration holds the slot only sets `WAKING`; the registration sees
+//! it when it tries to go back to `WAITING`, and wakes the waker it just stored itself.
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::task::Waker;
+
+use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
+
+/// Nobody holds the slot.
+const WAITING: usize = 0;
+/// A registration holds the slot (it is writing the waker).
+const REGISTERING: usize = 0b01;
+/// A wake holds the slot, or arrived while a registration held it.
+const WAKING: usize = 0b10;
+
+/// A waker slot shared between one task that waits and any number of threads that wake it.
+///
+/// This is the building block of a channel's receive side: the receiver calls
+/// [`register`](Self::register) with its task's waker before it checks for a message, and a
+/// sender calls [`wake`](Self::wake) after it stored one. Whatever the interleaving, the
+/// receiver either sees the message or is woken.
+///
+/// # Examples
+///
+/// A flag that a task can wait for:
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::Pin;
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
+/// use std::task::{Context, Poll};
+/// use runtime_sync::AtomicWaker;
+///
+/// #[derive(Default)]
+/// struct Flag {
+///     waker: AtomicWaker,
+///     set: AtomicBool,
+/// }
+///
+/// struct Wait(Arc<Flag>);
+///
+/// impl Future for Wait {
+///     type Output = ();
+///     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+///         // Quick check first, then register, then check again: a `set` between the
+///         // two checks finds the registered waker.
+///         if self.0.set.load(Ordering::Acquire) {
+///             return Poll::Ready(());
+///         }
+///         self.0.waker.register_by_ref(cx.waker());
+///         if self.0.set.load(Ordering::Acquire) {
+///             Poll::Ready(())
+///         } else {
+///             Poll::Pending
+///         }
+///     }
+/// }
+///
+/// fn set(flag: &Flag) {
+///     flag.set.store(true, Ordering::Release);
+///     flag.waker.wake();
+/// }
+/// # let flag = Arc::new(Flag::default());
+/// # set(&flag);
+/// ```
+pub struct AtomicWaker {
+    state: AtomicUsize,
+    waker: UnsafeCell<Option<Waker>>,
+}
+
+// SAFETY: the slot is only touched by the one thread that owns it under the protocol above
+// (see the module docs); `Waker` is `Send + Sync`, so moving it between threads is fine.
+unsafe impl Send for AtomicWaker {}
+// SAFETY: as for `Send`: every access to `waker` is serialised by the state word.
+unsafe impl Sync for AtomicWaker {}
+
+impl AtomicWaker {
+    /// An empty slot: `wake` does nothing until a waker is registered.
+    #[cfg(not(loom))]
+    pub const fn new() -> AtomicWaker {
+        AtomicWaker {
+            state: AtomicUsize::new(WAITING),
+            waker: UnsafeCell::new(None),
+        }
+    }
+
+    /// An empty slot: `wake` does nothing until a waker is registered.
+    #[cfg(loom)]
+    pub fn new() -> AtomicWaker {
+        AtomicWaker {
+            state: AtomicUsize::new(WAITING),
+            waker: UnsafeCell::new(None),
+        }
+    }
+
+    /// Stores `waker` to be woken by the next [`wake`](Self::wake), replacing any earlier
+    /// one.
+    ///
+    /// If a `wake` is running at the same time, `waker` is woken before this returns, so a
+    /// wake-up is never lost. Calls from several threads at once are not supported (one of
+    /// them takes effect); that is a logic error, not undefined behaviour.
+    pub fn register(&self, waker: Waker) {
+        self.register_inner(waker, |w| w)
+    }
+
+    /// Like [`register`](Self::register), but clones `waker` only if the stored one would not
+    /// wake the same task.
+    pub fn register_by_ref(&self, waker: &Waker) {
+        self.register_inner(waker, Waker::clone)
+    }
+
+    fn register_inner<W>(&self, waker: W, to_owned: impl FnOnce(W) -> Waker)
+    where
+        W: Borrow<Waker>,
+    {
+        // Acquire: taking the slot must see the last owner's writes to it (a waker stored by an
+        // earlier registration, or the `None` a waker left); those owners released the slot
+        // with a Release RMW back to WAITING.
+        match self.state.compare_exchange(
+            WAITING,
+            REGISTERING,
+            Ordering::Acquire,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => {
+                let old = self.waker.with_mut(|slot| {
+                    // SAFETY: the CAS above moved the state from WAITING to REGISTERING, which
+                    // gives this thread sole access to the slot until it leaves REGISTERING.
+                    let slot = unsafe { &mut *slot };
+                    match slot {
+                        Some(old) if old.will_wake(waker.borrow()) => None,
+                        _ => slot.replace(to_owned(waker)),
+                    }
+                });
+                // Release: publishes the slot write to the next owner (a `take`). Acquire (on
+                // failure): a waker that set WAKING meanwhile published nothing we read, but
+                // AcqRel keeps this symmetric with the swap below.
+                match self.state.compare_exchange(
+                    REGISTERING,
+                    WAITING,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => drop(old),
+                    Err(_) => {
+                        // A wake arrived while we held the slot: it could not take the waker,
+                        // so we wake it ourselves. The state can only be REGISTERING | WAKING
+                        // here (no one else leaves REGISTERING).
+                        let waker = self.waker.with_mut(|slot| {
+                            // SAFETY: we still hold REGISTERING, so the slot is ours.
+                            unsafe { (*slot).take() }
+                        });
+                        // AcqRel: Release hands the emptied slot to the next owner; Acquire
+                        // orders us after the waker that set WAKING.
+                        self.state.swap(WAITING, Ordering::AcqRel);
+                        drop(old);
+                        if let Some(waker) = waker {
+                            waker.wake();
+                        }
+                    }
+                }
+            }
+            Err(WAKING) => {
+                // A wake is taking the old waker right now and may miss this one: wake the new
+                // one directly so that the task polls again.
+                to_owned(waker).wake();
+                // The task polls again at once and may find the wake still in progress: that
+                // is a spin, so say so (under loom, this lets the waking thread run).
+                spin_hint();
+            }
+            Err(_) => {
+                // Another registration is in progress (concurrent `register` is misuse), or
+                // one holds the slot while a wake is pending: that registration wakes its own
+                // waker. Nothing to do.
+            }
+        }
+    }
+
+    /// Wakes the registered waker, if any, and empties the slot.
+    pub fn wake(&self) {
+        if let Some(waker) = self.take() {
+            waker.wake();
+        }
+    }
+
+    /// Takes the registered waker out of the slot without waking it.
+    ///
+    /// Returns `None` if there is none, or if a registration or another wake is in progress
+    /// (a registration in progress wakes its waker itself, see [`register`](Self::register)).
+    pub fn take(&self) -> Option<Waker> {
+        // AcqRel: Acquire makes the registration's slot write visible if we own the slot;
+        // Release orders everything this thread did before waking (the message it stored)
+        // before a registration that observes WAKING.
+        match self.state.fetch_or(WAKING, Ordering::AcqRel) {
+            WAITING => {
+                let waker = self.waker.with_mut(|slot| {
+                    // SAFETY: the fetch_or moved the state from WAITING to WAKING, which gives
+                    // this thread sole access to the slot until it clears WAKING.
+                    unsafe { (*slot).take() }
+                });
+                // Release: hands the emptied slot to the next registration.
+                self.state.fetch_and(!WAKING, Ordering::Release);
+                waker
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(not(loom))]
+fn spin_hint() {
+    std::hint::spin_loop();
+}
+
+#[cfg(loom)]
+fn spin_hint() {
+    crate::loom::yield_now();
+}
+
+impl Default for AtomicWaker {
+    fn default() -> AtomicWaker {
+        AtomicWaker::new()
+    }
+}
+
+impl fmt::Debug for AtomicWaker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AtomicWaker").finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize as StdAtomicUsize;
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    struct Counter(StdAtomicUsize);
+
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn counter() -> (Arc<Counter>, Waker) {
+        let c = Arc::new(Counter(StdAtomicUsize::new(0)));
+        (c.clone(), Waker::from(c))
+    }
+
+    #[test]
+    fn wake_without_register_does_nothing() {
+        let w = AtomicWaker::new();
+        w.wake();
+        assert!(w.take().is_none());
+    }
+
+    #[test]
+    fn wake_wakes_the_latest_waker_once() {
+        let w = AtomicWaker::new();
+        let (a, wa) = counter();
+        let (b, wb) = counter();
+        w.register_by_ref(&wa);
+        w.register(wb);
+        w.wake();
+        w.wake();
+        assert_eq!(a.0.load(Ordering::SeqCst), 0);
+        assert_eq!(b.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn take_returns_the_waker() {
+        let w = AtomicWaker::new();
+        let (a, wa) = counter();
+        w.register_by_ref(&wa);
+        let taken = w.take().expect("registered");
+        assert!(taken.will_wake(&wa));
+        assert!(w.take().is_none());
+        assert_eq!(a.0.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn register_during_wake_wakes_directly() {
+        let w = AtomicWaker::new();
+        // Pretend a wake is in progress.
+        w.state.store(WAKING, Ordering::SeqCst);
+        let (a, wa) = counter();
+        w.register_by_ref(&wa);
+        assert_eq!(a.0.load(Ordering::SeqCst), 1);
+        w.state.store(WAITING, Ordering::SeqCst);
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::atomic::AtomicUsize as LoomAtomicUsize;
+    use loom::thread;
+    use std::sync::Arc as StdArc;
+    use std::task::Wake;
+
+    struct Counter(LoomAtomicUsize);
+
+    impl Wake for Counter {
+        fn wake(self: StdArc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A waker registered before (or while) a flag is set is woken, or the registrant sees
+    /// the flag: the wake-up is never lost.
+    #[test]
+    fn register_racing_wake_never_loses_the_wakeup() {
+        loom::model(|| {
+            let w = crate::loom::Arc::new(AtomicWaker::new());
+            let flag = crate::loom::Arc::new(crate::loom::AtomicBool::new(false));
+            let counter = StdArc::new(Counter(LoomAtomicUsize::new(0)));
+            let waker = Waker::from(counter.clone());
+
+            let (w2, flag2) = (w.clone(), flag.clone());
+            let waker_thread = thread::spawn(move || {
+                flag2.store(true, Ordering::SeqCst);
+                w2.wake();
+            });
+
+            w.register_by_ref(&waker);
+            let seen = flag.load(Ordering::SeqCst);
+            waker_thread.join().unwrap();
+            if !seen {
+                assert_eq!(counter.0.load(Ordering::SeqCst), 1, "wake-up lost");
+            }
+        });
+    }
+
+    /// Two wakers at once: the registered waker is woken exactly once and the slot is left
+    /// usable.
+    #[test]
+    fn concurrent_wakes() {
+        loom::model(|| {
+            let w = crate::loom::Arc::new(AtomicWaker::new());
+            let counter = StdArc::new(Counter(LoomAtomicUsize::new(0)));
+            w.register(Waker::from(counter.clone()));
+
+            let w2 = w.clone();
+            let t = thread::spawn(move || w2.wake());
+            w.wake();
+            t.join().unwrap();
+            assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+
+            // The slot still works afterwards.
+            let second = StdArc::new(Counter(LoomAtomicUsize::new(0)));
+            w.register(Waker::from(second.clone()));
+            w.wake();
+            assert_eq!(second.0.load(Ordering::SeqCst), 1);
+        });
+    }
+
+    /// Re-registering while a waker races: the task is woken at least once after its last
+    /// registration began if the event happened.
+    #[test]
+    fn re_register_racing_wake() {
+        loom::model(|| {
+            let w = crate::loom::Arc::new(AtomicWaker::new());
+            let flag = crate::loom::Arc::new(crate::loom::AtomicBool::new(false));
+            let first = StdArc::new(Counter(LoomAtomicUsize::new(0)));
+            let second = StdArc::new(Counter(LoomAtomicUsize::new(0)));
+            w.register(Waker::from(first.clone()));
+
+            let (w2, flag2) = (w.clone(), flag.clone());
+            let t = thread::spawn(move || {
+                flag2.store(true, Ordering::SeqCst);
+                w2.wake();
+            });
+            w.register(Waker::from(second.clone()));
+            let seen = flag.load(Ordering::SeqCst);
+            t.join().unwrap();
+            if !seen {
+                assert_eq!(second.0.load(Ordering::SeqCst), 1, "wake-up lost");
+            }
+        });
+    }
+}
