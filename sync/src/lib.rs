@@ -52,3 +52,4 @@ pub mod oneshot;
 
 // broadcast, watch, CancellationToken, Barrier, OnceCell, SetOnce (section owned by the
 // channels-and-cells work).
+pub mod broadcast;
