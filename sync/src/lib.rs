@@ -33,20 +33,20 @@ pub mod coop;
 pub mod oneshot;
 
 // Locks and notification (the semaphore and `Notify` are the base of most of the rest).
-// mod batch_semaphore;
-// mod mutex;
-// mod notify;
-// mod rwlock;
-// mod semaphore;
+mod batch_semaphore;
+mod mutex;
+mod notify;
+mod rwlock;
+mod semaphore;
 
-// pub use batch_semaphore::{AcquireError, TryAcquireError};
-// pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
-// pub use notify::{Notified, Notify, OwnedNotified};
-// pub use rwlock::{
-//     OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard,
-//     RwLockReadGuard, RwLockWriteGuard,
-// };
-// pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
+pub use batch_semaphore::{AcquireError, TryAcquireError};
+pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
+pub use notify::{Notified, Notify, OwnedNotified};
+pub use rwlock::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard, RwLockReadGuard,
+    RwLockWriteGuard,
+};
+pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 
 // mpsc and AtomicWaker (section owned by the mpsc work).
 

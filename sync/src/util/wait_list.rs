@@ -117,6 +117,7 @@ impl<T> WaitList<T> {
     }
 
     /// Whether `key` is still in the queue.
+    #[allow(dead_code)] // For primitives that need it; the tests use it.
     pub(crate) fn is_linked(&self, key: usize) -> bool {
         self.nodes[key].linked
     }
@@ -137,6 +138,7 @@ impl<T> WaitList<T> {
     }
 
     /// Queued waiters.
+    #[allow(dead_code)] // For primitives that need it; the tests use it.
     pub(crate) fn len(&self) -> usize {
         self.linked
     }
