@@ -53,3 +53,4 @@ pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 // broadcast, watch, CancellationToken, Barrier, OnceCell, SetOnce (section owned by the
 // channels-and-cells work).
 pub mod broadcast;
+pub mod watch;
