@@ -58,3 +58,5 @@ pub mod mpsc;
 
 // broadcast, watch, CancellationToken, Barrier, OnceCell, SetOnce (section owned by the
 // channels-and-cells work).
+pub mod broadcast;
+pub mod watch;
