@@ -16,7 +16,10 @@
 //! 6. Macros and local tasks: `select!` races replicas and drops the losers, `join!` runs
 //!    three jobs on one task, a `task_local!` request id follows its task, and a `LocalSet`
 //!    runs `!Send` tasks that share an `Rc<RefCell<..>>`.
-//! 7. Shutdown: dropping the runtime cancels the tasks that are still waiting, each future
+//! 7. A pipeline: a producer feeds a bounded `mpsc` channel, four workers share its receiver
+//!    behind an async `Mutex`, results come back over an unbounded channel, and a `watch`
+//!    channel publishes progress.
+//! 8. Shutdown: dropping the runtime cancels the tasks that are still waiting, each future
 //!    dropped exactly once.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
@@ -45,6 +48,7 @@ async fn main() {
     failures().await;
     blocking_in_place().await;
     macros_and_local_tasks().await;
+    pipeline().await;
     // Shutdown needs a runtime of its own to drop: it runs on a fresh one, outside this one.
     let shutdown = runtime::task::spawn_blocking(shutdown_drops_every_task);
     shutdown.await.expect("shutdown demo panicked");
@@ -262,6 +266,72 @@ async fn macros_and_local_tasks() {
     );
 }
 
+/// Numbers pushed through the pipeline of step 7.
+const PIPELINE_ITEMS: u64 = 200_000;
+
+/// 7. Producer, workers and consumer connected by channels.
+async fn pipeline() {
+    use runtime::sync::{mpsc, watch, Mutex};
+
+    let start = Instant::now();
+    let (jobs_tx, jobs_rx) = mpsc::channel::<u64>(256);
+    let jobs_rx = Arc::new(Mutex::new(jobs_rx));
+    let (results_tx, mut results_rx) = mpsc::unbounded_channel::<bool>();
+    let (progress_tx, mut progress_rx) = watch::channel(0u64);
+
+    let producer = runtime::spawn(async move {
+        for n in 0..PIPELINE_ITEMS {
+            jobs_tx.send(n).await.expect("workers gone");
+        }
+    });
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let (jobs_rx, results_tx) = (jobs_rx.clone(), results_tx.clone());
+            runtime::spawn(async move {
+                let mut done = 0u64;
+                // The lock is held while waiting for a job: the workers take turns at the
+                // receiver, first come, first served.
+                while let Some(n) = jobs_rx.lock().await.recv().await {
+                    results_tx.send(is_prime(n)).expect("consumer gone");
+                    done += 1;
+                }
+                done
+            })
+        })
+        .collect();
+    drop(results_tx);
+    let watcher = runtime::spawn(async move {
+        let mut updates = 0u32;
+        while progress_rx.changed().await.is_ok() {
+            updates += 1;
+        }
+        (updates, *progress_rx.borrow())
+    });
+
+    let (mut received, mut primes) = (0u64, 0u64);
+    while let Some(prime) = results_rx.recv().await {
+        received += 1;
+        primes += u64::from(prime);
+        if received % 10_000 == 0 {
+            progress_tx.send_replace(received);
+        }
+    }
+    drop(progress_tx);
+    producer.await.expect("producer failed");
+    let mut per_worker = Vec::new();
+    for worker in workers {
+        per_worker.push(worker.await.expect("worker failed"));
+    }
+    let (updates, last_seen) = watcher.await.expect("watcher failed");
+    let elapsed = start.elapsed();
+    println!(
+        "7. pipeline: {received} numbers through mpsc(256) -> 4 workers {per_worker:?} -> \
+         unbounded results: {primes} primes, {:.0} items/s; the progress watcher saw {updates} \
+         updates, the last at {last_seen}",
+        received as f64 / elapsed.as_secs_f64()
+    );
+}
+
 /// Counts how many futures were dropped.
 struct DropCounter(Arc<AtomicUsize>);
 
@@ -271,7 +341,7 @@ impl Drop for DropCounter {
     }
 }
 
-/// 7. Dropping a runtime cancels what is still waiting.
+/// 8. Dropping a runtime cancels what is still waiting.
 fn shutdown_drops_every_task() {
     let dropped = Arc::new(AtomicUsize::new(0));
     let rt = runtime::runtime::Builder::new_multi_thread()
@@ -300,7 +370,7 @@ fn shutdown_drops_every_task() {
     let start = Instant::now();
     rt.shutdown_timeout(Duration::from_secs(1));
     println!(
-        "7. shutdown: {PARKED_AT_SHUTDOWN} waiting tasks, {} futures dropped (each exactly once) \
+        "8. shutdown: {PARKED_AT_SHUTDOWN} waiting tasks, {} futures dropped (each exactly once) \
          in {:.1?}",
         dropped.load(Relaxed),
         start.elapsed()
