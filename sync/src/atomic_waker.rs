@@ -357,6 +357,32 @@ mod loom_tests {
         });
     }
 
+    /// The protocol itself, with no flag to mask a lost wake-up: a `wake` racing a
+    /// `register` either finds no waker yet (the registration then leaves it in the slot), or
+    /// the waker is woken exactly once (by `wake`, or by `register` if the wake arrived while
+    /// it held the slot).
+    #[test]
+    fn wake_during_registration_is_delivered() {
+        loom::model(|| {
+            let w = crate::loom::Arc::new(AtomicWaker::new());
+            let counter = StdArc::new(Counter(LoomAtomicUsize::new(0)));
+            let waker = Waker::from(counter.clone());
+
+            let w2 = w.clone();
+            let waker_thread = thread::spawn(move || w2.wake());
+            w.register_by_ref(&waker);
+            waker_thread.join().unwrap();
+
+            let woken = counter.0.load(Ordering::SeqCst);
+            let still_registered = w.take().is_some();
+            assert!(woken <= 1);
+            assert!(
+                (woken == 1) != still_registered,
+                "woken {woken} times, still registered: {still_registered}"
+            );
+        });
+    }
+
     /// Two wakers at once: the registered waker is woken exactly once and the slot is left
     /// usable.
     #[test]

@@ -741,3 +741,22 @@ fn futures_waker() -> std::task::Waker {
 }
 
 use std::future::Future;
+
+#[test]
+fn large_values_do_not_overflow_the_stack() {
+    // A block holds 32 values: 2 MiB of them here, more than a test thread's stack. Blocks are
+    // built on the heap, so only one value at a time passes through the stack.
+    const SIZE: usize = 64 * 1024;
+    let handle = thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(|| {
+            let (tx, mut rx) = mpsc::unbounded_channel::<Box<[u8; SIZE]>>();
+            let (big_tx, mut big_rx) = mpsc::unbounded_channel::<[u8; SIZE]>();
+            tx.send(Box::new([1; SIZE])).unwrap();
+            big_tx.send([7; SIZE]).unwrap();
+            assert_eq!(rx.try_recv().unwrap()[SIZE - 1], 1);
+            assert_eq!(big_rx.try_recv().unwrap()[SIZE - 1], 7);
+        })
+        .unwrap();
+    handle.join().unwrap();
+}

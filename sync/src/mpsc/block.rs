@@ -64,14 +64,25 @@ pub(super) struct Block<T> {
 
 impl<T> Block<T> {
     /// Allocates an empty block whose first slot is `start_index`.
+    ///
+    /// The block is built in place on the heap: a block of large values (32 of them) would not
+    /// fit on the stack.
     pub(super) fn alloc(start_index: usize) -> NonNull<Block<T>> {
-        let block = Box::new(Block {
-            start_index: UnsafeCell::new(start_index),
-            next: AtomicPtr::new(ptr::null_mut()),
-            ready: AtomicUsize::new(0),
-            observed_tail: UnsafeCell::new(0),
-            slots: std::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
-        });
+        let mut block = Box::<Block<T>>::new_uninit();
+        let p = block.as_mut_ptr();
+        // SAFETY: `p` points to memory for a `Block<T>` that we own; each field is written
+        // once through a raw place (no reference to uninitialised memory is made), and every
+        // field is written before `assume_init`.
+        let block = unsafe {
+            ptr::addr_of_mut!((*p).start_index).write(UnsafeCell::new(start_index));
+            ptr::addr_of_mut!((*p).next).write(AtomicPtr::new(ptr::null_mut()));
+            ptr::addr_of_mut!((*p).ready).write(AtomicUsize::new(0));
+            ptr::addr_of_mut!((*p).observed_tail).write(UnsafeCell::new(0));
+            for i in 0..BLOCK_CAP {
+                ptr::addr_of_mut!((*p).slots[i]).write(UnsafeCell::new(MaybeUninit::uninit()));
+            }
+            block.assume_init()
+        };
         NonNull::from(Box::leak(block))
     }
 
