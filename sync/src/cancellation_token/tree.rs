@@ -131,10 +131,11 @@ impl Tree {
     /// roots of their own if it had none.
     pub(super) fn remove(&self, key: usize) {
         let mut nodes = self.nodes.lock();
+        let parent = nodes[key].parent;
         unlink(&mut nodes, key);
         let node = nodes.remove(key);
         for child in node.children {
-            match node.parent {
+            match parent {
                 Some(parent) => {
                     let idx = nodes[parent].children.len();
                     nodes[parent].children.push(child);
