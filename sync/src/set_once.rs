@@ -212,3 +212,24 @@ impl<T: fmt::Debug> fmt::Debug for SetOnce<T> {
             .finish()
     }
 }
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::future::block_on;
+    use loom::thread;
+
+    /// A `set` racing `wait`: the waiter always wakes and sees the value.
+    #[test]
+    fn set_races_wait() {
+        loom::model(|| {
+            let cell = crate::loom::Arc::new(SetOnce::new());
+            let setter = {
+                let cell = cell.clone();
+                thread::spawn(move || cell.set(1).unwrap())
+            };
+            assert_eq!(*block_on(cell.wait()), 1);
+            setter.join().unwrap();
+        });
+    }
+}

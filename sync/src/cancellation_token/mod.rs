@@ -276,3 +276,6 @@ impl fmt::Debug for WaitForCancellationFutureOwned {
 
 #[cfg(all(test, not(loom)))]
 mod tests;
+
+#[cfg(all(test, loom))]
+mod loom_tests;

@@ -153,7 +153,7 @@ impl Tree {
     }
 
     /// Live nodes in this tree, for tests of the memory bound.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(super) fn len(&self) -> usize {
         self.nodes.lock().len()
     }
