@@ -122,6 +122,25 @@ impl<T> OnceCell<T> {
         }
     }
 
+    /// A cell holding `value`, in a `const` context (a `static`).
+    ///
+    /// ```
+    /// use runtime_sync::OnceCell;
+    ///
+    /// static ANSWER: OnceCell<u32> = OnceCell::const_new_with(42);
+    /// assert_eq!(ANSWER.get(), Some(&42));
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn const_new_with(value: T) -> OnceCell<T> {
+        OnceCell {
+            value_set: AtomicBool::new(true),
+            value: UnsafeCell::new(MaybeUninit::new(value)),
+            // No permit: every path checks `value_set` before the semaphore, and `take`
+            // installs a fresh one-permit semaphore when it empties the cell.
+            semaphore: Semaphore::const_new(0),
+        }
+    }
+
     /// A cell holding `value`, or an empty one for `None`.
     pub fn new_with(value: Option<T>) -> OnceCell<T> {
         let cell = OnceCell::new();

@@ -84,6 +84,23 @@ impl<T> SetOnce<T> {
         }
     }
 
+    /// A cell holding `value`, in a `const` context (a `static`).
+    ///
+    /// ```
+    /// use runtime_sync::SetOnce;
+    ///
+    /// static ANSWER: SetOnce<u32> = SetOnce::const_new_with(42);
+    /// assert_eq!(ANSWER.get(), Some(&42));
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn const_new_with(value: T) -> SetOnce<T> {
+        SetOnce {
+            state: AtomicUsize::new(SET),
+            value: UnsafeCell::new(MaybeUninit::new(value)),
+            notify: Notify::const_new(),
+        }
+    }
+
     /// A cell holding `value`, or an empty one for `None`.
     pub fn new_with(value: Option<T>) -> SetOnce<T> {
         let cell = SetOnce::new();

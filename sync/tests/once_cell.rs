@@ -227,3 +227,17 @@ fn statics_clone_eq_debug() {
     assert_ne!(OnceCell::<i32>::default(), a);
     assert_eq!(format!("{a:?}"), "OnceCell { value: Some(1) }");
 }
+
+#[test]
+fn const_new_with_holds_the_value_and_can_be_taken_and_refilled() {
+    static FULL: OnceCell<u32> = OnceCell::const_new_with(4);
+    assert_eq!(FULL.get(), Some(&4));
+    assert_eq!(FULL.set(5), Err(SetError::AlreadyInitializedError(5)));
+    assert_eq!(*block_on(FULL.get_or_init(|| async { 6 })), 4);
+    let mut cell = OnceCell::const_new_with(String::from("a"));
+    assert_eq!(cell.take().as_deref(), Some("a"));
+    assert_eq!(
+        *block_on(cell.get_or_init(|| async { String::from("b") })),
+        "b"
+    );
+}

@@ -162,6 +162,11 @@ impl CancellationToken {
     }
 }
 
+// No user code runs under the tree lock (waiters are woken after it is released), so a panic
+// cannot leave a token half-updated.
+impl std::panic::UnwindSafe for CancellationToken {}
+impl std::panic::RefUnwindSafe for CancellationToken {}
+
 impl Default for CancellationToken {
     fn default() -> CancellationToken {
         CancellationToken::new()
