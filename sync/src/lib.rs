@@ -60,3 +60,17 @@ pub mod mpsc;
 // channels-and-cells work).
 pub mod broadcast;
 pub mod watch;
+
+mod barrier;
+mod cancellation_token;
+mod once_cell;
+mod set_once;
+
+pub use barrier::{Barrier, BarrierWaitResult};
+pub use once_cell::{OnceCell, SetError};
+pub use set_once::{SetOnce, SetOnceError};
+
+pub use cancellation_token::{
+    CancellationToken, DropGuard, DropGuardRef, WaitForCancellationFuture,
+    WaitForCancellationFutureOwned,
+};

@@ -62,6 +62,9 @@ pub mod error;
 mod receiver;
 mod sender;
 
+#[cfg(all(test, loom))]
+mod loom_tests;
+
 pub use self::receiver::Receiver;
 pub use self::sender::{Sender, WeakSender};
 
