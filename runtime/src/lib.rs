@@ -20,7 +20,12 @@
 //!   [`block_in_place`](task::block_in_place),
 //!   [`JoinHandle`](task::JoinHandle), [`JoinSet`](task::JoinSet), [`yield_now`](task::yield_now),
 //!   the cooperative budget ([`task::coop`]);
-//! * [`sync`]: async primitives (so far, [`oneshot`](sync::oneshot));
+//! * [`sync`]: async primitives — [`Mutex`](sync::Mutex), [`RwLock`](sync::RwLock),
+//!   [`Semaphore`](sync::Semaphore), [`Notify`](sync::Notify), [`Barrier`](sync::Barrier),
+//!   [`OnceCell`](sync::OnceCell), [`CancellationToken`](sync::CancellationToken) and the
+//!   channels [`oneshot`](sync::oneshot), [`mpsc`](sync::mpsc), [`watch`](sync::watch),
+//!   [`broadcast`](sync::broadcast);
+//! * the macros [`select!`], [`join!`], [`try_join!`], [`pin!`] and [`task_local!`];
 //! * [`main`] and [`test`]: the attribute macros.
 //!
 //! Two schedulers: the multi-thread, work-stealing one (the default of `Runtime::new()` and
@@ -42,8 +47,19 @@ pub mod task;
 pub use runtime_macros::{main, test};
 pub use task::spawn;
 
-/// Async synchronisation primitives; they work under any executor.
+/// Async synchronisation primitives: locks, notification, channels, cancellation.
+///
+/// They work under any executor (no runtime needed), are fair where waiting is involved,
+/// cancel-safe, and spend the cooperative budget; see the `runtime-sync` crate docs for the
+/// common contract.
 pub mod sync {
-    // TEMPORARY while issue 4 lands: a glob, replaced by the explicit list at integration.
-    pub use runtime_sync::*;
+    pub use runtime_sync::{broadcast, mpsc, oneshot, watch};
+    pub use runtime_sync::{
+        AcquireError, AtomicWaker, Barrier, BarrierWaitResult, CancellationToken, DropGuard,
+        DropGuardRef, MappedMutexGuard, Mutex, MutexGuard, Notified, Notify, OnceCell,
+        OwnedMutexGuard, OwnedNotified, OwnedRwLockReadGuard, OwnedRwLockWriteGuard,
+        OwnedSemaphorePermit, RwLock, RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
+        Semaphore, SemaphorePermit, SetError, SetOnce, SetOnceError, TryAcquireError, TryLockError,
+        WaitForCancellationFuture, WaitForCancellationFutureOwned,
+    };
 }
