@@ -118,6 +118,11 @@ impl Semaphore {
         self.permits.load(Acquire) >> SHIFT
     }
 
+    /// Whether some acquire is queued (so permits go to it first). A hint for spinners.
+    pub(crate) fn has_waiters(&self) -> bool {
+        self.permits.load(Relaxed) & WAITERS == WAITERS
+    }
+
     /// Whether [`close`](Self::close) was called.
     pub(crate) fn is_closed(&self) -> bool {
         self.permits.load(Acquire) & CLOSED == CLOSED

@@ -6,11 +6,15 @@
 
 use std::cell::UnsafeCell;
 use std::fmt;
+use std::future::poll_fn;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 
 use crate::batch_semaphore as batch;
+use crate::coop;
 use crate::mutex::TryLockError;
 use crate::util::block_on::block_on;
 
@@ -54,8 +58,15 @@ const MAX_READS: u32 = 10;
 pub struct RwLock<T: ?Sized> {
     max_readers: u32,
     s: batch::Semaphore,
+    /// How many times `read`/`write` retry before they queue; see `try_spin`.
+    spin: AtomicU32,
     c: UnsafeCell<T>,
 }
+
+/// The most and fewest retries of `try_spin`, and where a new lock starts.
+const SPIN_LIMIT: u32 = 64;
+const SPIN_FLOOR: u32 = 2;
+const SPIN_START: u32 = 16;
 
 // SAFETY: exclusive access is handed to one writer at a time and shared access to readers,
 // as with `std::sync::RwLock`: sending the lock needs `T: Send`, sharing it `T: Send + Sync`.
@@ -121,6 +132,7 @@ impl<T> RwLock<T> {
         RwLock {
             max_readers: MAX_READS,
             s: batch::Semaphore::new(MAX_READS as usize),
+            spin: AtomicU32::new(SPIN_START),
             c: UnsafeCell::new(value),
         }
     }
@@ -139,6 +151,7 @@ impl<T> RwLock<T> {
         RwLock {
             max_readers: max_reads,
             s: batch::Semaphore::new(max_reads as usize),
+            spin: AtomicU32::new(SPIN_START),
             c: UnsafeCell::new(value),
         }
     }
@@ -149,6 +162,7 @@ impl<T> RwLock<T> {
         RwLock {
             max_readers: MAX_READS,
             s: batch::Semaphore::const_new(MAX_READS as usize),
+            spin: AtomicU32::new(SPIN_START),
             c: UnsafeCell::new(value),
         }
     }
@@ -160,6 +174,62 @@ impl<T> RwLock<T> {
 }
 
 impl<T: ?Sized> RwLock<T> {
+    /// Takes `n` permits: first by spinning briefly (see `try_spin`), else by queueing.
+    async fn acquire(&self, n: usize) {
+        if poll_fn(|cx| self.poll_spin(cx, n)).await {
+            return;
+        }
+        if self.s.acquire(n).await.is_err() {
+            unreachable!("an RwLock's semaphore is never closed");
+        }
+    }
+
+    /// One budgeted attempt to take the permits without queueing.
+    fn poll_spin(&self, cx: &mut Context<'_>, n: usize) -> Poll<bool> {
+        let coop = ready!(coop::poll_proceed(cx));
+        if self.try_spin(n) {
+            coop.made_progress();
+            Poll::Ready(true)
+        } else {
+            // Dropping `coop` refunds the unit: the queued acquire spends it instead.
+            Poll::Ready(false)
+        }
+    }
+
+    /// Tries to take `n` permits, retrying a few times while they are held but nobody is
+    /// queued: a holder on another thread usually releases within a short critical section,
+    /// and a few hundred nanoseconds of spinning are far cheaper than queueing and being woken
+    /// (a lock convoy). Never overtakes a queued waiter: `try_acquire` fails while someone
+    /// waits, and the spin stops. The length adapts: a spin that succeeds doubles it, one that
+    /// fails halves it, so a lock held across `.await`s wastes almost nothing.
+    ///
+    /// Only the `RwLock` spins: measured on two busy cores it halves the read-heavy time,
+    /// while the mutex, the semaphore and bounded `mpsc` lost throughput to it (the spinner
+    /// takes the CPU from the task that would release; docs/benchmarks.md).
+    fn try_spin(&self, n: usize) -> bool {
+        if self.s.try_acquire(n).is_ok() {
+            return true;
+        }
+        if cfg!(loom) {
+            // Spinning would only multiply loom's interleavings.
+            return false;
+        }
+        // Relaxed: the spin length is a hint that no correctness argument depends on.
+        let limit = self.spin.load(Relaxed);
+        for _ in 0..limit {
+            std::hint::spin_loop();
+            if self.s.has_waiters() {
+                break;
+            }
+            if self.s.try_acquire(n).is_ok() {
+                self.spin.store((limit * 2).min(SPIN_LIMIT), Relaxed);
+                return true;
+            }
+        }
+        self.spin.store((limit / 2).max(SPIN_FLOOR), Relaxed);
+        false
+    }
+
     fn read_guard(&self) -> RwLockReadGuard<'_, T> {
         RwLockReadGuard {
             s: &self.s,
@@ -179,17 +249,13 @@ impl<T: ?Sized> RwLock<T> {
 
     /// Waits for shared access. Waits behind any writer that asked earlier.
     pub async fn read(&self) -> RwLockReadGuard<'_, T> {
-        if self.s.acquire(1).await.is_err() {
-            unreachable!("an RwLock's semaphore is never closed");
-        }
+        self.acquire(1).await;
         self.read_guard()
     }
 
     /// Waits for exclusive access.
     pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
-        if self.s.acquire(self.max_readers as usize).await.is_err() {
-            unreachable!("an RwLock's semaphore is never closed");
-        }
+        self.acquire(self.max_readers as usize).await;
         self.write_guard()
     }
 
@@ -211,17 +277,13 @@ impl<T: ?Sized> RwLock<T> {
 
     /// [`read`](Self::read) for a lock in an `Arc`: the guard owns a reference.
     pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
-        if self.s.acquire(1).await.is_err() {
-            unreachable!("an RwLock's semaphore is never closed");
-        }
+        self.acquire(1).await;
         OwnedRwLockReadGuard { lock: self }
     }
 
     /// [`write`](Self::write) for a lock in an `Arc`: the guard owns a reference.
     pub async fn write_owned(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
-        if self.s.acquire(self.max_readers as usize).await.is_err() {
-            unreachable!("an RwLock's semaphore is never closed");
-        }
+        self.acquire(self.max_readers as usize).await;
         OwnedRwLockWriteGuard { lock: self }
     }
 
