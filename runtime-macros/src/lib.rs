@@ -44,17 +44,17 @@
 //! | `flavor` | `"multi_thread"`, `"current_thread"` or `"local"` | `"multi_thread"` for `main`, `"current_thread"` for `test` |
 //! | `worker_threads` | an integer literal greater than zero; `multi_thread` only | the runtime's default |
 //! | `crate` | a path to the `runtime` crate, as a string: `crate = "my_runtime"` | `"::runtime"` |
-//! | `start_paused` | `true` or `false` | not available yet (see below) |
+//! | `start_paused` | `true` or `false`; needs `runtime`'s `test-util` feature | `false` |
 //!
 //! Mistakes are compile errors that name the problem: an unknown option or flavor (the valid
 //! ones are listed), an option given twice, a value that is not a literal, `worker_threads
 //! = 0`, `worker_threads` with the current-thread flavor, a function without `async`, a test
 //! function with arguments.
 //!
-//! # Not landed yet
-//!
-//! - **The paused clock.** `start_paused` needs the pausable clock of the time driver, which
-//!   has not landed either; for now the option is a compile error that says so.
+//! `start_paused = true` builds the runtime with `Builder::start_paused(true)`: the clock
+//! stands still and jumps to the next timer whenever the runtime is idle, on either flavor.
+//! It needs the `test-util` feature of `runtime` (without it, `start_paused` is not a method
+//! of the builder and the compiler says so).
 
 use proc_macro::TokenStream;
 
@@ -74,7 +74,7 @@ const MULTI_THREAD_AVAILABLE: bool = true;
 
 /// Whether the paused clock (`Builder::start_paused`) has landed in `runtime`. While it is
 /// `false`, `start_paused` is a compile error.
-const START_PAUSED_AVAILABLE: bool = false;
+const START_PAUSED_AVAILABLE: bool = true;
 
 const FEATURES: Features = Features {
     multi_thread: MULTI_THREAD_AVAILABLE,
@@ -129,7 +129,8 @@ const FEATURES: Features = Features {
 /// [`LocalRuntime`]: https://docs.rs/runtime/latest/runtime/runtime/struct.LocalRuntime.html
 /// - `worker_threads = N` with the multi-thread flavor.
 /// - `crate = "path"` when the `runtime` crate is not reachable as `::runtime`.
-/// - `start_paused = bool`: a compile error until the paused clock lands.
+/// - `start_paused = bool`: start with the clock paused (needs `runtime`'s `test-util`
+///   feature).
 ///
 /// ```ignore
 /// #[runtime::main(flavor = "multi_thread", worker_threads = 4)]

@@ -25,12 +25,14 @@
 //!   [`OnceCell`](sync::OnceCell), [`CancellationToken`](sync::CancellationToken) and the
 //!   channels [`oneshot`](sync::oneshot), [`mpsc`](sync::mpsc), [`watch`](sync::watch),
 //!   [`broadcast`](sync::broadcast);
+//! * [`time`]: [`sleep`](time::sleep), [`timeout`](time::timeout),
+//!   [`interval`](time::interval), and a clock that tests can pause and advance;
 //! * the macros [`select!`], [`join!`], [`try_join!`], [`pin!`] and [`task_local!`];
 //! * [`main`] and [`test`]: the attribute macros.
 //!
 //! Two schedulers: the multi-thread, work-stealing one (the default of `Runtime::new()` and
 //! `#[runtime::main]`) and the current-thread one (`Builder::new_current_thread()`,
-//! `#[runtime::test]`'s default). Timers and I/O land in later releases.
+//! `#[runtime::test]`'s default). I/O lands in a later release.
 
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -43,6 +45,40 @@ pub mod macros;
 
 pub mod runtime;
 pub mod task;
+
+/// Timers: [`sleep`](time::sleep), [`timeout`](time::timeout), [`interval`](time::interval)
+/// and the runtime's clock.
+///
+/// Timers need a runtime built with the time driver (`Builder::enable_time()` or
+/// `enable_all()`; the runtimes of `#[runtime::main]` and `#[runtime::test]` have it). They
+/// have millisecond granularity, never fire early, and cancel in O(1) when dropped; see the
+/// `runtime-time` crate docs for the full contract. With the `test-util` feature the clock
+/// can be paused and advanced ([`pause`](time::pause), [`advance`](time::advance),
+/// `Builder::start_paused`), on both schedulers.
+///
+/// ```
+/// # #[runtime::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use runtime::time::{sleep, timeout, Duration};
+///
+/// sleep(Duration::from_millis(1)).await;
+/// let res = timeout(Duration::from_secs(1), async { 42 }).await;
+/// assert_eq!(res, Ok(42));
+/// # }
+/// ```
+pub mod time {
+    #[cfg(feature = "test-util")]
+    pub use runtime_time::{advance, pause, resume};
+    pub use runtime_time::{
+        interval, interval_at, sleep, sleep_until, timeout, timeout_at, Duration, Instant,
+        Interval, MissedTickBehavior, Sleep, Timeout,
+    };
+
+    /// Time error types.
+    pub mod error {
+        pub use runtime_time::error::Elapsed;
+    }
+}
 
 pub use runtime_macros::{main, test};
 pub use task::spawn;

@@ -38,6 +38,9 @@ pub struct Builder {
     kind: Kind,
     worker_threads: Option<usize>,
     lifo_stealing: bool,
+    /// `None`: one timer-wheel shard per worker.
+    timer_shards: Option<usize>,
+    start_paused: bool,
     enable_io: bool,
     enable_time: bool,
     max_blocking_threads: usize,
@@ -113,6 +116,8 @@ impl Builder {
             kind,
             worker_threads: None,
             lifo_stealing: true,
+            timer_shards: None,
+            start_paused: false,
             enable_io: false,
             enable_time: false,
             max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
@@ -130,8 +135,8 @@ impl Builder {
 
     /// Enables both the I/O and the time driver.
     ///
-    /// The drivers land with the I/O and timer features; until then this records the request
-    /// and changes nothing, so code written against tokio's builder keeps compiling.
+    /// The time driver backs [`crate::time`]; the I/O driver lands with the networking
+    /// feature (until then `enable_io` is recorded and changes nothing).
     pub fn enable_all(&mut self) -> &mut Self {
         self.enable_io().enable_time()
     }
@@ -142,9 +147,46 @@ impl Builder {
         self
     }
 
-    /// Enables the time driver (see [`enable_all`](Self::enable_all)).
+    /// Enables the time driver: [`sleep`](crate::time::sleep), [`timeout`](crate::time::timeout)
+    /// and [`interval`](crate::time::interval) work on this runtime. Without it, creating a
+    /// timer panics with a message that names this method.
     pub fn enable_time(&mut self) -> &mut Self {
         self.enable_time = true;
+        self
+    }
+
+    /// Starts the runtime with its clock paused (feature `test-util`): time stands still
+    /// except when advanced by [`time::advance`](crate::time::advance) or, when the runtime
+    /// has nothing else to do, automatically to the next timer. Works on both schedulers.
+    /// Implies nothing unless the time driver is enabled.
+    ///
+    /// ```
+    /// use runtime::runtime::Builder;
+    /// use runtime::time::{sleep, Duration};
+    ///
+    /// let rt = Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .enable_time()
+    ///     .start_paused(true)
+    ///     .build()
+    ///     .unwrap();
+    /// let real = std::time::Instant::now();
+    /// rt.block_on(sleep(Duration::from_secs(86_400)));
+    /// assert!(real.elapsed() < Duration::from_secs(60), "a day took no real time");
+    /// ```
+    #[cfg(feature = "test-util")]
+    pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
+        self.start_paused = start_paused;
+        self
+    }
+
+    /// How many shards the timer wheel is split into (default: one per worker thread, one on
+    /// the current-thread runtime). For measurement.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn timer_shards(&mut self, val: usize) -> &mut Self {
+        assert!(val > 0, "`timer_shards` must be greater than 0");
+        self.timer_shards = Some(val);
         self
     }
 
@@ -351,15 +393,17 @@ impl Builder {
         }
     }
 
-    fn driver_cfg(&self) -> driver::Cfg {
+    fn driver_cfg(&self, workers: usize) -> driver::Cfg {
         driver::Cfg {
             enable_io: self.enable_io,
             enable_time: self.enable_time,
+            timer_shards: self.timer_shards.unwrap_or(workers),
+            start_paused: self.start_paused,
         }
     }
 
     fn build_current_thread_runtime(&mut self) -> io::Result<Runtime> {
-        let (driver, driver_handle) = Driver::new(self.driver_cfg())?;
+        let (driver, driver_handle) = Driver::new(self.driver_cfg(1))?;
         let blocking_pool = BlockingPool::new(self.blocking_config());
         let (scheduler, handle) = CurrentThread::new(
             driver,
@@ -386,7 +430,7 @@ impl Builder {
 
     fn build_multi_thread_runtime(&mut self) -> io::Result<Runtime> {
         let workers = self.worker_threads.unwrap_or_else(default_worker_threads);
-        let (driver, driver_handle) = Driver::new(self.driver_cfg())?;
+        let (driver, driver_handle) = Driver::new(self.driver_cfg(workers))?;
         // The workers and the monitor run on the blocking pool, on top of its own cap.
         let blocking_pool = BlockingPool::new(self.blocking_config_with_extra(workers + 1));
         let (scheduler, handle, launch) = MultiThread::new(

@@ -57,6 +57,7 @@ pub(crate) fn try_set_current(handle: &scheduler::Handle) -> Option<SetCurrentGu
             SetCurrentGuard {
                 prev,
                 depth,
+                _time: handle.driver().enter(),
                 _not_send: PhantomData,
             }
         })
@@ -67,6 +68,8 @@ pub(crate) fn try_set_current(handle: &scheduler::Handle) -> Option<SetCurrentGu
 pub(crate) struct SetCurrentGuard {
     prev: Option<scheduler::Handle>,
     depth: usize,
+    /// The runtime's timers are current while its context is (restored after ours).
+    _time: runtime_time::driver::EnterGuard,
     _not_send: PhantomData<*const ()>,
 }
 

@@ -80,9 +80,10 @@ impl Parker {
     }
 
     /// Sleeps until unparked (returns at once if an unpark is pending; may return
-    /// spuriously).
-    pub(crate) fn park(&mut self, handle: &driver::Handle) {
-        self.inner.park(handle);
+    /// spuriously). `idle` tells a paused clock whether the runtime has nothing else to do
+    /// (asked only if this thread parks in the driver).
+    pub(crate) fn park(&mut self, handle: &driver::Handle, idle: &dyn Fn() -> bool) {
+        self.inner.park(handle, idle);
     }
 
     /// Turns the driver without sleeping, if no other thread holds it; consumes a pending
@@ -113,10 +114,22 @@ impl Unparker {
     pub(crate) fn unpark(&self, handle: &driver::Handle) {
         self.inner.unpark(handle);
     }
+
+    /// Turns the shared driver without sleeping if no thread holds it (no worker is parked
+    /// in it). Returns whether it was free.
+    pub(crate) fn turn_driver_if_free(&self, handle: &driver::Handle) -> bool {
+        match self.inner.shared.driver.try_lock() {
+            Some(mut driver) => {
+                driver.park_timeout(handle, Duration::ZERO);
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 impl Inner {
-    fn park(&self, handle: &driver::Handle) {
+    fn park(&self, handle: &driver::Handle, idle: &dyn Fn() -> bool) {
         // Acquire: pairs with the Release in `unpark`, so what the unparker published before
         // unparking is visible after we return.
         if self
@@ -127,7 +140,7 @@ impl Inner {
             return;
         }
         match self.shared.driver.try_lock() {
-            Some(mut driver) => self.park_driver(&mut driver, handle),
+            Some(mut driver) => self.park_driver(&mut driver, handle, idle),
             None => self.park_condvar(),
         }
     }
@@ -160,7 +173,7 @@ impl Inner {
         }
     }
 
-    fn park_driver(&self, driver: &mut Driver, handle: &driver::Handle) {
+    fn park_driver(&self, driver: &mut Driver, handle: &driver::Handle, idle: &dyn Fn() -> bool) {
         match self
             .state
             .compare_exchange(EMPTY, PARKED_DRIVER, Relaxed, Acquire)
@@ -174,7 +187,7 @@ impl Inner {
         }
         // Returns on our unpark (which goes through the driver's handle), on a driver event,
         // or spuriously; any of them is a reason to look for work.
-        driver.park(handle);
+        driver.park(handle, idle);
         match self.state.swap(EMPTY, Acquire) {
             NOTIFIED | PARKED_DRIVER => {}
             actual => panic!("inconsistent park state after the driver: {actual}"),
@@ -206,6 +219,8 @@ mod tests {
         let (driver, handle) = Driver::new(driver::Cfg {
             enable_io: false,
             enable_time: false,
+            timer_shards: 1,
+            start_paused: false,
         })
         .unwrap();
         (Parker::new(driver), handle)
@@ -216,7 +231,7 @@ mod tests {
         let (mut parker, handle) = parts();
         parker.unparker().unpark(&handle);
         parker.unparker().unpark(&handle);
-        parker.park(&handle);
+        parker.park(&handle, &|| false);
     }
 
     #[test]
@@ -226,9 +241,9 @@ mod tests {
         let handle = Arc::new(handle);
         let (u1, u2) = (first.unparker(), second.unparker());
         let h = handle.clone();
-        let t1 = std::thread::spawn(move || first.park(&h));
+        let t1 = std::thread::spawn(move || first.park(&h, &|| false));
         let h = handle.clone();
-        let t2 = std::thread::spawn(move || second.park(&h));
+        let t2 = std::thread::spawn(move || second.park(&h, &|| false));
         std::thread::sleep(Duration::from_millis(50));
         let start = Instant::now();
         u1.unpark(&handle);

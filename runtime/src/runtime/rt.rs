@@ -99,7 +99,7 @@ impl Runtime {
         let _enter = self.enter();
         match &self.scheduler {
             Scheduler::CurrentThread(exec) => exec.block_on(&self.handle.inner, future),
-            Scheduler::MultiThread(exec) => exec.block_on(future),
+            Scheduler::MultiThread(exec) => exec.block_on(&self.handle.inner, future),
         }
     }
 

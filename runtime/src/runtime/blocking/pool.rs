@@ -9,6 +9,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::thread;
 use std::time::Duration;
 
@@ -40,6 +41,18 @@ pub(crate) struct Spawner {
     inner: Arc<Inner>,
 }
 
+/// A `block_in_place` section in progress; see `Spawner::enter_blocking_section`.
+pub(crate) struct BlockingSection {
+    inner: Arc<Inner>,
+    rt: scheduler::Handle,
+}
+
+impl Drop for BlockingSection {
+    fn drop(&mut self) {
+        self.inner.blocking_work_done(&self.rt);
+    }
+}
+
 /// Pool settings from the builder.
 pub(crate) struct Config {
     pub(crate) thread_name: ThreadNameFn,
@@ -52,6 +65,9 @@ pub(crate) struct Config {
 
 struct Inner {
     shared: Mutex<Shared>,
+    /// Blocking closures (not the runtime's own threads) queued or running, and
+    /// `block_in_place` sections: while there are any, a paused clock must not jump.
+    in_flight: AtomicUsize,
     /// Signalled when a task is handed to an idle thread, and at shutdown.
     condvar: Condvar,
     config: Config,
@@ -101,6 +117,7 @@ impl BlockingPool {
                         next_worker_id: 0,
                         last_exiting_thread: None,
                     }),
+                    in_flight: AtomicUsize::new(0),
                     condvar: Condvar::new(),
                     config,
                 }),
@@ -186,6 +203,19 @@ impl fmt::Debug for BlockingPool {
 }
 
 impl Spawner {
+    /// Whether no blocking closure is queued or running (and no `block_in_place` section).
+    pub(crate) fn is_idle(&self) -> bool {
+        self.inner.in_flight.load(Relaxed) == 0
+    }
+
+    /// Counts a `block_in_place` section as blocking work until the guard drops.
+    pub(crate) fn enter_blocking_section(&self, rt: &scheduler::Handle) -> BlockingSection {
+        self.inner.in_flight.fetch_add(1, Relaxed);
+        BlockingSection {
+            inner: self.inner.clone(),
+            rt: rt.clone(),
+        }
+    }
     /// Queues `func` on the pool.
     ///
     /// # Panics
@@ -246,6 +276,11 @@ impl Spawner {
             task.task.shutdown();
             return Ok(());
         }
+        if !task.mandatory {
+            // Relaxed: read under no lock by a paused clock's idle check, which is a hint
+            // backed by a periodic re-check.
+            self.inner.in_flight.fetch_add(1, Relaxed);
+        }
         shared.queue.push_back(task);
 
         if shared.num_idle > 0 {
@@ -277,6 +312,9 @@ impl Spawner {
                 // Nobody will ever run it: take it back out and cancel it before reporting.
                 if let Some(task) = shared.queue.pop_back() {
                     drop(shared);
+                    if !task.mandatory {
+                        self.inner.in_flight.fetch_sub(1, Relaxed);
+                    }
                     task.task.shutdown();
                 }
                 Err(err)
@@ -299,14 +337,21 @@ impl Spawner {
         builder.spawn(move || {
             // Blocking closures may call `Handle::current()`, `spawn` or `Handle::block_on`.
             let _enter = context::try_set_current(&rt);
-            inner.run(id);
+            inner.run(id, &rt);
             drop(shutdown_tx);
         })
     }
 }
 
 impl Inner {
-    fn run(&self, worker_id: usize) {
+    fn blocking_work_done(&self, rt: &scheduler::Handle) {
+        if self.in_flight.fetch_sub(1, Relaxed) == 1 && rt.driver().is_clock_paused() {
+            // The last blocking work finished: a paused clock may be free to jump now.
+            rt.driver().unpark();
+        }
+    }
+
+    fn run(&self, worker_id: usize, rt: &scheduler::Handle) {
         if let Some(f) = &self.config.after_start {
             // A panicking hook must not kill the thread behind the pool's back: its counts
             // would be off for good. The panic message has been printed by the panic hook.
@@ -320,11 +365,15 @@ impl Inner {
             // task is mandatory).
             while let Some(task) = shared.queue.pop_front() {
                 let cancel = shared.shutdown && !task.mandatory;
+                let mandatory = task.mandatory;
                 drop(shared);
                 if cancel {
                     task.task.shutdown();
                 } else {
                     task.task.run();
+                }
+                if !mandatory {
+                    self.blocking_work_done(rt);
                 }
                 shared = self.shared.lock();
             }

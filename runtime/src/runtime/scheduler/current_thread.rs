@@ -328,7 +328,14 @@ impl Context {
         // The hook may have spawned work; then there is no reason to sleep.
         if core.tasks.is_empty() {
             let mut park = core.park.take().expect("parker missing");
-            let (c, ()) = self.enter(core, || park.park(&handle.driver));
+            // Nothing queued here (checked above); a paused clock may jump if nothing else
+            // is pending either.
+            let idle = || {
+                handle.shared.inject.is_empty()
+                    && !handle.shared.woken.load(Acquire)
+                    && handle.blocking_spawner.is_idle()
+            };
+            let (c, ()) = self.enter(core, || park.park(&handle.driver, &idle));
             core = c;
             core.park = Some(park);
         }

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::blocking;
+use super::driver;
 use super::RuntimeFlavor;
 use crate::task::{Id, JoinHandle};
 
@@ -48,6 +49,13 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => &h.blocking_spawner,
             Handle::MultiThread(h) => &h.blocking_spawner,
+        }
+    }
+
+    pub(crate) fn driver(&self) -> &driver::Handle {
+        match self {
+            Handle::CurrentThread(h) => &h.driver,
+            Handle::MultiThread(h) => &h.driver,
         }
     }
 

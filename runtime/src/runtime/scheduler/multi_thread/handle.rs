@@ -12,7 +12,7 @@ use super::queue;
 use super::worker::Core;
 use std::sync::Arc;
 
-use crate::loom::{AtomicPtr, AtomicU64, Mutex, Ordering::*};
+use crate::loom::{AtomicPtr, AtomicU64, AtomicUsize, Mutex, Ordering::*};
 use crate::runtime::blocking;
 use crate::runtime::builder::Callback;
 use crate::runtime::driver;
@@ -42,6 +42,9 @@ pub(super) struct Shared {
     pub(super) shutdown_cores: Mutex<Vec<Box<Core>>>,
     pub(super) config: Config,
     pub(super) monitor: Monitor,
+    /// Threads inside a poll of a `Runtime::block_on` future: busy, so a paused clock must
+    /// not jump.
+    pub(super) block_on_polling: AtomicUsize,
 }
 
 /// State behind the shared lock.
@@ -238,6 +241,24 @@ impl Handle {
 
     pub(super) fn is_closed(&self) -> bool {
         self.shared.inject.is_closed()
+    }
+
+    /// Whether the runtime has nothing at all to do: every worker parked (so nobody
+    /// searching), no queued task, no `block_on` future being polled and no blocking work in
+    /// flight. Only then may a paused clock jump to the next timer.
+    pub(super) fn is_idle_for_clock(&self) -> bool {
+        self.shared.idle.all_parked()
+            && self.shared.inject.is_empty()
+            && self.shared.block_on_polling.load(SeqCst) == 0
+            && self.blocking_spawner.is_idle()
+    }
+
+    /// With the clock paused, wakes the thread in the driver when the runtime just went idle,
+    /// so that it can let time jump.
+    pub(super) fn poke_paused_clock(&self) {
+        if self.driver.is_clock_paused() && self.is_idle_for_clock() {
+            self.driver.unpark();
+        }
     }
 
     /// Number of worker threads.

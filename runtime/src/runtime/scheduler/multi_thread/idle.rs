@@ -165,6 +165,11 @@ impl Idle {
         }
     }
 
+    /// Some parked worker, if any (it stays parked).
+    pub(super) fn some_parked(&self, synced: &Mutex<Synced>) -> Option<usize> {
+        synced.lock().sleepers.ids.last().copied()
+    }
+
     /// Whether `worker` is still listed as parked.
     pub(super) fn is_parked(&self, synced: &Mutex<Synced>, worker: usize) -> bool {
         synced.lock().sleepers.ids.contains(&worker)

@@ -22,6 +22,8 @@ pub(crate) use worker::{block_in_place, Context};
 
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::AtomicBool;
+use std::task::{Poll, Wake, Waker};
 
 use crossbeam_utils::CachePadded;
 use runtime_sync::coop;
@@ -31,7 +33,7 @@ use self::idle::Idle;
 use self::worker::{Core, Worker};
 use std::sync::Arc;
 
-use crate::loom::Mutex;
+use crate::loom::{Mutex, Ordering::SeqCst};
 use crate::runtime::blocking;
 use crate::runtime::driver::{self, Driver};
 use crate::runtime::park;
@@ -83,6 +85,7 @@ impl MultiThread {
                 shutdown_cores: Mutex::new(Vec::with_capacity(size)),
                 config,
                 monitor: monitor::Monitor::new(),
+                block_on_polling: crate::loom::AtomicUsize::new(0),
             },
             driver: driver_handle,
             blocking_spawner,
@@ -103,7 +106,10 @@ impl MultiThread {
 
     /// Blocks the calling thread on `future`; the workers run the tasks meanwhile.
     #[track_caller]
-    pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
+    pub(crate) fn block_on<F: Future>(&self, handle: &scheduler::Handle, future: F) -> F::Output {
+        let scheduler::Handle::MultiThread(handle) = handle else {
+            unreachable!("a multi-thread scheduler with another scheduler's handle")
+        };
         let Some(_runtime) = coop::enter_runtime(true) else {
             panic!(
                 "`block_on` called from inside an async runtime: this would block the thread \
@@ -111,7 +117,35 @@ impl MultiThread {
                  a `runtime::task::spawn_blocking` closure or a plain thread"
             );
         };
-        park::block_on(future)
+        // Count this thread as busy from a wake until the end of the poll it causes, so a
+        // paused clock never jumps between a wake-up and the poll that would react to it.
+        let (thread_waker, park) = park::current_thread_waker();
+        let notify = Arc::new(BlockOnWaker {
+            thread: thread_waker,
+            handle: handle.clone(),
+            notified: AtomicBool::new(true),
+        });
+        // SeqCst on the counter: read by `is_idle_for_clock` together with the idle counts.
+        handle.shared.block_on_polling.fetch_add(1, SeqCst);
+        let waker = Waker::from(notify.clone());
+        let mut cx = std::task::Context::from_waker(&waker);
+        let mut future = std::pin::pin!(future);
+        loop {
+            handle.shared.block_on_polling.fetch_add(1, SeqCst);
+            if notify.notified.swap(false, SeqCst) {
+                handle.shared.block_on_polling.fetch_sub(1, SeqCst);
+            }
+            let res = coop::budget(|| future.as_mut().poll(&mut cx));
+            handle.shared.block_on_polling.fetch_sub(1, SeqCst);
+            if let Poll::Ready(output) = res {
+                if notify.notified.swap(false, SeqCst) {
+                    handle.shared.block_on_polling.fetch_sub(1, SeqCst);
+                }
+                return output;
+            }
+            handle.poke_paused_clock();
+            park();
+        }
     }
 
     /// Shuts the scheduler down: closes it, wakes the workers, and cancels every task that
@@ -129,6 +163,27 @@ impl MultiThread {
             }
             _ => unreachable!("a multi-thread scheduler with another scheduler's handle"),
         }
+    }
+}
+
+/// The waker of a multi-thread `block_on` future: counts the thread busy until it polls.
+struct BlockOnWaker {
+    thread: Waker,
+    handle: Arc<Handle>,
+    /// Set (and counted in `block_on_polling`) from a wake until the next poll starts.
+    notified: AtomicBool,
+}
+
+impl Wake for BlockOnWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.notified.swap(true, SeqCst) {
+            self.handle.shared.block_on_polling.fetch_add(1, SeqCst);
+        }
+        self.thread.wake_by_ref();
     }
 }
 

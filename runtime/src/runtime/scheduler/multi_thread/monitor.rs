@@ -8,6 +8,14 @@
 //! LIFO slot of a worker that then blocks waits for the whole blocking call (tokio #4941),
 //! because a push into the LIFO slot deliberately wakes nobody.
 //!
+//! The monitor is also the runtime's driver thread of last resort: whenever no worker holds
+//! the driver (none is parked in it), it turns the driver without sleeping once per interval,
+//! so due timers (and, later, I/O events) are never stuck behind workers that are all busy in
+//! long polls: tokio's wedge, where the one worker holding the driver blocks and nobody gets
+//! events (tokio #4730, #6315), cannot happen here. If it finds the driver free while a worker
+//! is parked (that worker lost a race for the driver and sleeps on its condvar), it wakes that
+//! worker, which then parks in the driver.
+//!
 //! The monitor sleeps longer while every worker is parked: nothing can be stuck then. The
 //! first worker to unpark afterwards pokes it back to the short interval (one relaxed load
 //! per unpark when the monitor is not in its long sleep).
@@ -61,6 +69,19 @@ impl Monitor {
     }
 }
 
+/// Turns the driver if no worker holds it, and hands it back to a parked worker if one is
+/// parked outside it.
+fn turn_driver_if_free(handle: &Handle) {
+    let remotes = &handle.shared.remotes;
+    if !remotes[0].unpark.turn_driver_if_free(&handle.driver) {
+        return;
+    }
+    if let Some(index) = handle.shared.idle.some_parked(&handle.shared.synced) {
+        // A spurious wake-up for it: it parks again, in the driver this time if it is free.
+        remotes[index].unpark.unpark(&handle.driver);
+    }
+}
+
 /// The monitor thread's body.
 pub(super) fn run(handle: Arc<Handle>) {
     let monitor = &handle.shared.monitor;
@@ -76,6 +97,12 @@ pub(super) fn run(handle: Arc<Handle>) {
             if handle.shared.idle.all_parked() {
                 monitor.condvar.wait_for(&mut shutdown, IDLE_INTERVAL);
             }
+            if !*shutdown && handle.shared.idle.all_parked() {
+                // Nobody to be stuck; but make sure a parked worker holds the driver.
+                parking_lot::MutexGuard::unlocked(&mut shutdown, || turn_driver_if_free(&handle));
+                monitor.idle_sleep.store(false, Relaxed);
+                continue;
+            }
             monitor.idle_sleep.store(false, Relaxed);
         } else {
             monitor.condvar.wait_for(&mut shutdown, INTERVAL);
@@ -83,6 +110,9 @@ pub(super) fn run(handle: Arc<Handle>) {
         if *shutdown {
             break;
         }
+        // Turn the driver if no worker holds it; the wakes it causes take the shared lock, so
+        // not under ours.
+        parking_lot::MutexGuard::unlocked(&mut shutdown, || turn_driver_if_free(&handle));
         let mut stranded = false;
         for (remote, last) in remotes.iter().zip(last.iter_mut()) {
             let count = remote.polls.load();

@@ -197,6 +197,9 @@ impl Context {
             core = self.run_hook(core, f);
         }
         if core.transition_to_parked(&self.worker) {
+            // With the clock paused, the last worker to go idle lets the driver's holder know
+            // that time may jump.
+            self.worker.handle.poke_paused_clock();
             while !core.is_shutdown {
                 core = self.park_in(core);
                 core.is_shutdown = self.worker.handle.is_closed();
@@ -215,8 +218,9 @@ impl Context {
     /// Sleeps in the parker (in the driver, if this thread gets it).
     fn park_in(&self, mut core: Box<Core>) -> Box<Core> {
         let mut park = core.park.take().expect("parker missing");
-        let driver = &self.worker.handle.driver;
-        core = self.with_core(core, || park.park(driver));
+        let handle = &self.worker.handle;
+        let idle = || handle.is_idle_for_clock();
+        core = self.with_core(core, || park.park(&handle.driver, &idle));
         core.park = Some(park);
         self.after_park(core)
     }
@@ -529,6 +533,8 @@ where
 
     let mut had_entered = false;
     let mut take_core = false;
+    // Counts as blocking work while it lasts (a paused clock must not jump meanwhile).
+    let mut section = None;
     let setup = context::with_scheduler(|cx| {
         let multi_thread = match cx {
             Some(scheduler::Context::MultiThread(cx)) => Some(cx),
@@ -553,6 +559,7 @@ where
                 cx.worker.core.set(core);
                 let worker = cx.worker.clone();
                 let rt = scheduler::Handle::MultiThread(worker.handle.clone());
+                section = Some(rt.blocking_spawner().enter_blocking_section(&rt));
                 // A blocking-pool thread takes the core over and runs the worker loop.
                 drop(
                     rt.blocking_spawner()
@@ -578,6 +585,7 @@ where
              the runtime with `Builder::new_multi_thread()`"
         );
     }
+    let _section = section;
     if had_entered {
         let _reset = Reset { take_core };
         // Blocking code is not bound by the task's budget; the budget is restored after.

@@ -1,0 +1,545 @@
+//! Timers: `sleep`, `timeout`, `interval`, on both flavors; the paused clock (including on
+//! the multi-thread runtime); misuse.
+//!
+//! Real-time tests check "never early" exactly and "not too late" with generous bounds (a
+//! loaded 2-core machine is slow); the wheel's levels and long deadlines are tested with the
+//! paused clock.
+
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use runtime::runtime::Builder;
+use runtime::sync::oneshot;
+use runtime::task::yield_now;
+use runtime::time::{
+    self, interval, interval_at, sleep, sleep_until, timeout, timeout_at, Instant,
+    MissedTickBehavior,
+};
+use runtime_tests::{both_flavors, within, Flavor};
+
+/// How late a real-time timer may be before the test calls it a bug.
+const LATE: Duration = Duration::from_secs(2);
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn paused(flavor: Flavor) -> runtime::runtime::Runtime {
+    flavor
+        .builder()
+        .start_paused(true)
+        .build()
+        .expect("building the runtime")
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+/// Polls `f` once, returning whether it was ready.
+async fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
+    poll_fn(|cx| Poll::Ready(std::pin::Pin::new(&mut *f).poll(cx))).await
+}
+
+both_flavors! {
+    fn sleep_is_never_early_and_not_very_late() {
+        let rt = rt();
+        within(LIMIT, move || {
+            rt.block_on(async {
+                for ms in [0u64, 1, 3, 10, 25] {
+                    let d = Duration::from_millis(ms);
+                    let start = std::time::Instant::now();
+                    sleep(d).await;
+                    let took = start.elapsed();
+                    assert!(took >= d, "{d:?} sleep took only {took:?}");
+                    assert!(took < d + LATE, "{d:?} sleep took {took:?}");
+                }
+            })
+        });
+    }
+
+    fn sleep_in_spawned_tasks_fires_in_deadline_order() {
+        let rt = rt();
+        within(LIMIT, move || {
+            rt.block_on(async {
+                let order = Arc::new(Mutex::new(Vec::new()));
+                let mut tasks = Vec::new();
+                for (i, ms) in [40u64, 10, 30, 0, 20].into_iter().enumerate() {
+                    let order = order.clone();
+                    let deadline = Instant::now() + Duration::from_millis(ms);
+                    tasks.push(runtime::spawn(async move {
+                        sleep_until(deadline).await;
+                        assert!(Instant::now() >= deadline, "woke before the deadline");
+                        order.lock().push(i);
+                    }));
+                }
+                for t in tasks {
+                    t.await.unwrap();
+                }
+                assert_eq!(*order.lock(), vec![3, 1, 4, 2, 0]);
+            })
+        });
+    }
+
+    fn a_dropped_sleep_never_wakes_its_task() {
+        let rt = rt();
+        within(LIMIT, move || {
+            rt.block_on(async {
+                let polls = Arc::new(AtomicUsize::new(0));
+                let counted = polls.clone();
+                let task = runtime::spawn(async move {
+                    let mut s = Box::pin(sleep(Duration::from_millis(20)));
+                    // Register, then drop: the timer is cancelled.
+                    poll_fn(|cx| {
+                        counted.fetch_add(1, SeqCst);
+                        assert!(s.as_mut().poll(cx).is_pending());
+                        Poll::Ready(())
+                    })
+                    .await;
+                    drop(s);
+                    // Wait on something that never comes; a late wake from the dropped timer
+                    // would poll us again.
+                    poll_fn(|_| {
+                        counted.fetch_add(1, SeqCst);
+                        Poll::<()>::Pending
+                    })
+                    .await;
+                });
+                sleep(Duration::from_millis(100)).await;
+                assert_eq!(polls.load(SeqCst), 2, "the cancelled timer woke the task");
+                task.abort();
+            })
+        });
+    }
+
+    fn reset_moves_the_deadline_both_ways() {
+        let rt = rt();
+        within(LIMIT, move || {
+            rt.block_on(async {
+                // Later, while pending (the lock-free path).
+                let start = Instant::now();
+                let mut s = Box::pin(sleep(Duration::from_millis(5)));
+                assert!(poll_once(&mut s).await.is_pending());
+                s.as_mut().reset(start + Duration::from_millis(60));
+                s.as_mut().await;
+                assert!(start.elapsed() >= Duration::from_millis(60));
+                assert!(s.is_elapsed());
+
+                // Earlier, while pending.
+                let start = Instant::now();
+                let mut s = Box::pin(sleep(Duration::from_secs(3600)));
+                assert!(poll_once(&mut s).await.is_pending());
+                s.as_mut().reset(start + Duration::from_millis(10));
+                s.as_mut().await;
+                assert!(start.elapsed() < LATE);
+
+                // After it fired: pending again until the new deadline.
+                let again = Instant::now() + Duration::from_millis(20);
+                s.as_mut().reset(again);
+                assert!(!s.is_elapsed());
+                assert_eq!(s.deadline(), again);
+                s.as_mut().await;
+                assert!(Instant::now() >= again);
+
+                // Before the first poll: no registration until then.
+                let mut s = Box::pin(sleep(Duration::from_secs(3600)));
+                s.as_mut().reset(Instant::now());
+                s.as_mut().await;
+            })
+        });
+    }
+
+    fn timeout_of_ready_and_pending_futures() {
+        let rt = rt();
+        within(LIMIT, move || {
+            rt.block_on(async {
+                // Ready at once: completes even with a zero duration.
+                assert_eq!(timeout(Duration::ZERO, async { 7 }).await, Ok(7));
+                // Ready before the deadline.
+                let (tx, rx) = oneshot::channel();
+                runtime::spawn(async move {
+                    sleep(Duration::from_millis(5)).await;
+                    tx.send(1).unwrap();
+                });
+                assert_eq!(timeout(Duration::from_secs(30), rx).await, Ok(Ok(1)));
+                // Never ready: the deadline wins, not early.
+                let (_tx, rx) = oneshot::channel::<()>();
+                let start = std::time::Instant::now();
+                let err = timeout(Duration::from_millis(20), rx).await.unwrap_err();
+                assert!(start.elapsed() >= Duration::from_millis(20));
+                assert_eq!(err.to_string(), "deadline has elapsed");
+                let io: std::io::Error = err.into();
+                assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);
+                // timeout_at, and the accessors.
+                let mut t = timeout_at(Instant::now() + Duration::from_secs(5), async { 3 });
+                assert!(t.get_ref().is_some_and_unit());
+                let _ = t.get_mut();
+                assert_eq!(t.into_inner().await, 3);
+                // A duration too large to add is "never", not a panic.
+                assert_eq!(timeout(Duration::MAX, async { 9 }).await, Ok(9));
+            })
+        });
+    }
+
+    fn a_hundred_thousand_concurrent_timers_all_fire() {
+        let rt = rt();
+        within(Duration::from_secs(120), move || {
+            rt.block_on(async {
+                let fired = Arc::new(AtomicUsize::new(0));
+                let mut tasks = Vec::with_capacity(100_000);
+                let start = Instant::now();
+                for i in 0..100_000u64 {
+                    let fired = fired.clone();
+                    let deadline = start + Duration::from_millis(1 + i % 200);
+                    tasks.push(runtime::spawn(async move {
+                        sleep_until(deadline).await;
+                        assert!(Instant::now() >= deadline);
+                        fired.fetch_add(1, SeqCst);
+                    }));
+                }
+                for t in tasks {
+                    t.await.unwrap();
+                }
+                assert_eq!(fired.load(SeqCst), 100_000);
+            })
+        });
+    }
+
+    fn interval_ticks_at_its_period_and_first_tick_is_immediate() {
+        let rt = rt();
+        within(LIMIT, move || {
+            rt.block_on(async {
+                let start = Instant::now();
+                let mut iv = interval(Duration::from_millis(10));
+                assert_eq!(iv.period(), Duration::from_millis(10));
+                assert_eq!(iv.missed_tick_behavior(), MissedTickBehavior::Burst);
+                let first = iv.tick().await;
+                assert!(first.duration_since(start) < Duration::from_millis(5) + LATE);
+                for n in 1..=5u32 {
+                    let due = iv.tick().await;
+                    assert_eq!(due, first + Duration::from_millis(10) * n);
+                    assert!(Instant::now() >= due, "tick {n} before its time");
+                }
+            })
+        });
+    }
+
+    fn sleep_spends_the_cooperative_budget() {
+        let rt = rt();
+        within(LIMIT, move || {
+            rt.block_on(async {
+                // A task that keeps awaiting an elapsed timer must still yield, so another
+                // task on the same thread gets to run.
+                let other_ran = Arc::new(AtomicBool::new(false));
+                let flag = other_ran.clone();
+                let t = runtime::spawn(async move {
+                    let mut s = Box::pin(sleep(Duration::ZERO));
+                    s.as_mut().await;
+                    let mut polls = 0;
+                    while !flag.load(SeqCst) {
+                        s.as_mut().await;
+                        polls += 1;
+                        assert!(polls < 10_000_000, "never yielded");
+                    }
+                });
+                let other = runtime::spawn(async move { other_ran.store(true, SeqCst) });
+                other.await.unwrap();
+                t.await.unwrap();
+            })
+        });
+    }
+
+    fn paused_clock_jumps_hours_and_days_in_no_real_time() {
+        let rt = paused(FLAVOR);
+        within(LIMIT, move || {
+            rt.block_on(async {
+                let real = std::time::Instant::now();
+                // One deadline on every level of the wheel: 1 ms .. ~2 years, and beyond.
+                let levels = [
+                    Duration::from_millis(1),
+                    Duration::from_millis(100),
+                    Duration::from_secs(10),
+                    Duration::from_secs(600),
+                    Duration::from_secs(3600 * 12),
+                    Duration::from_secs(86_400 * 30),
+                    Duration::from_secs(86_400 * 365 * 3),
+                ];
+                let start = Instant::now();
+                let order = Arc::new(Mutex::new(Vec::new()));
+                let mut tasks = Vec::new();
+                for (i, d) in levels.iter().enumerate().rev() {
+                    let (order, d) = (order.clone(), *d);
+                    tasks.push(runtime::spawn(async move {
+                        sleep(d).await;
+                        let late = Instant::now().duration_since(start + d);
+                        // The paused clock jumps exactly to the (ms-rounded) deadline.
+                        assert!(late <= Duration::from_millis(1), "level {i} fired {late:?} late");
+                        order.lock().push(i);
+                    }));
+                }
+                for t in tasks {
+                    t.await.unwrap();
+                }
+                assert_eq!(*order.lock(), (0..levels.len()).collect::<Vec<_>>());
+                assert!(Instant::now().duration_since(start) >= levels[6]);
+                assert!(real.elapsed() < Duration::from_secs(30));
+            })
+        });
+    }
+
+    fn advance_fires_due_timers_before_it_returns() {
+        let rt = paused(FLAVOR);
+        within(LIMIT, move || {
+            rt.block_on(async {
+                let start = Instant::now();
+                let mut s = Box::pin(sleep(Duration::from_secs(10)));
+                assert!(poll_once(&mut s).await.is_pending());
+                time::advance(Duration::from_secs(9)).await;
+                assert!(!s.is_elapsed());
+                assert_eq!(Instant::now().duration_since(start), Duration::from_secs(9));
+                time::advance(Duration::from_secs(1)).await;
+                assert!(s.is_elapsed(), "advance returned before firing the due timer");
+                assert!(poll_once(&mut s).await.is_ready());
+            })
+        });
+    }
+
+    fn paused_clock_waits_for_blocking_work() {
+        let rt = paused(FLAVOR);
+        within(LIMIT, move || {
+            rt.block_on(async {
+                let start = Instant::now();
+                let blocking = runtime::task::spawn_blocking(|| {
+                    std::thread::sleep(Duration::from_millis(100));
+                });
+                // While the blocking closure runs, the runtime is not idle: time must not
+                // jump to the one-hour timer.
+                let raced = timeout(Duration::from_secs(3600), blocking).await;
+                assert!(raced.is_ok(), "time jumped while blocking work was in flight");
+                assert!(Instant::now().duration_since(start) < Duration::from_secs(3600));
+            })
+        });
+    }
+
+    fn missed_tick_behaviors() {
+        for (behavior, expected) in [
+            // period 10, ticks due at 0, 10, 20, 30 …; the task comes back at 35.
+            (MissedTickBehavior::Burst, [35u64, 35, 35, 40, 50]),
+            (MissedTickBehavior::Delay, [35, 45, 55, 65, 75]),
+            (MissedTickBehavior::Skip, [35, 40, 50, 60, 70]),
+        ] {
+            let rt = paused(FLAVOR);
+            rt.block_on(async {
+                let start = Instant::now();
+                let mut iv = interval_at(start, Duration::from_millis(10));
+                iv.set_missed_tick_behavior(behavior);
+                assert_eq!(iv.tick().await, start);
+                time::advance(Duration::from_millis(35)).await;
+                let mut seen = Vec::new();
+                for _ in 0..5 {
+                    iv.tick().await;
+                    seen.push(Instant::now().duration_since(start).as_millis() as u64);
+                }
+                assert_eq!(seen, expected, "{behavior:?}");
+            });
+        }
+    }
+
+    fn interval_resets() {
+        let rt = paused(FLAVOR);
+        rt.block_on(async {
+            let start = Instant::now();
+            let mut iv = interval(Duration::from_millis(100));
+            iv.tick().await;
+            iv.reset_immediately();
+            iv.tick().await;
+            assert_eq!(Instant::now(), start);
+            iv.reset_after(Duration::from_millis(30));
+            iv.tick().await;
+            assert_eq!(Instant::now().duration_since(start), Duration::from_millis(30));
+            iv.reset();
+            iv.tick().await;
+            assert_eq!(Instant::now().duration_since(start), Duration::from_millis(130));
+            iv.reset_at(start + Duration::from_millis(1000));
+            iv.tick().await;
+            assert_eq!(Instant::now().duration_since(start), Duration::from_millis(1000));
+        });
+    }
+
+    fn a_timer_created_on_a_runtime_without_time_panics_naming_the_fix() {
+        let rt = match FLAVOR {
+            Flavor::CurrentThread => Builder::new_current_thread().build().unwrap(),
+            Flavor::MultiThread => Builder::new_multi_thread().worker_threads(2).build().unwrap(),
+        };
+        let err = rt
+            .block_on(async { runtime::spawn(async { drop(sleep(Duration::from_millis(1))) }).await })
+            .unwrap_err();
+        let msg = panic_message(&*err.into_panic());
+        assert!(msg.contains("enable_time()"), "{msg}");
+    }
+}
+
+#[test]
+fn a_timer_created_outside_a_runtime_panics_naming_the_fix() {
+    let err = std::panic::catch_unwind(|| drop(sleep(Duration::from_millis(1)))).unwrap_err();
+    let msg = panic_message(&*err);
+    assert!(msg.contains("no runtime"), "{msg}");
+    let err = std::panic::catch_unwind(|| drop(timeout(Duration::ZERO, async {}))).unwrap_err();
+    assert!(panic_message(&*err).contains("no runtime"));
+    let err = std::panic::catch_unwind(|| drop(interval(Duration::ZERO))).unwrap_err();
+    let msg = panic_message(&*err);
+    assert!(msg.contains("non-zero"), "{msg}");
+}
+
+#[test]
+fn a_timer_polled_on_another_thread_after_enter_fires() {
+    let rt = Flavor::MultiThread.rt();
+    let handle = rt.handle().clone();
+    within(LIMIT, move || {
+        let s = {
+            let _enter = handle.enter();
+            sleep(Duration::from_millis(20))
+        };
+        let start = std::time::Instant::now();
+        handle.block_on(s);
+        assert!(start.elapsed() >= Duration::from_millis(19));
+    });
+}
+
+/// With every worker stuck in a long blocking poll, a timer polled elsewhere still fires on
+/// time: the monitor turns the driver nobody holds (tokio's wedge cannot happen).
+#[test]
+fn timers_fire_while_every_worker_is_stuck_in_a_long_poll() {
+    let rt = Flavor::MultiThread.rt();
+    let handle = rt.handle().clone();
+    within(LIMIT, move || {
+        let stuck = Arc::new(AtomicUsize::new(0));
+        for _ in 0..2 {
+            let stuck = stuck.clone();
+            handle.spawn(async move {
+                stuck.fetch_add(1, SeqCst);
+                std::thread::sleep(Duration::from_millis(1500));
+            });
+        }
+        runtime_tests::wait_until(Duration::from_secs(10), || stuck.load(SeqCst) == 2);
+        let s = {
+            let _enter = handle.enter();
+            sleep(Duration::from_millis(20))
+        };
+        let start = std::time::Instant::now();
+        handle.block_on(s);
+        assert!(
+            start.elapsed() < Duration::from_millis(1000),
+            "the timer waited for the stuck workers: {:?}",
+            start.elapsed()
+        );
+    });
+    drop(rt);
+}
+
+#[runtime::test(start_paused = true)]
+async fn start_paused_attribute_on_current_thread() {
+    let real = std::time::Instant::now();
+    let start = Instant::now();
+    sleep(Duration::from_secs(3600)).await;
+    assert_eq!(
+        Instant::now().duration_since(start),
+        Duration::from_secs(3600)
+    );
+    assert!(real.elapsed() < Duration::from_secs(30));
+}
+
+#[runtime::test(flavor = "multi_thread", worker_threads = 2, start_paused = true)]
+async fn start_paused_attribute_on_multi_thread() {
+    let real = std::time::Instant::now();
+    let start = Instant::now();
+    // Tasks on both workers sleeping for days; time jumps only once all are idle.
+    let mut tasks = Vec::new();
+    for i in 1..=20u64 {
+        tasks.push(runtime::spawn(async move {
+            for _ in 0..5 {
+                sleep(Duration::from_secs(3600 * i)).await;
+                yield_now().await;
+            }
+            i
+        }));
+    }
+    let mut sum = 0;
+    for t in tasks {
+        sum += t.await.unwrap();
+    }
+    assert_eq!(sum, 210);
+    assert_eq!(
+        Instant::now().duration_since(start),
+        Duration::from_secs(3600 * 20 * 5)
+    );
+    assert!(real.elapsed() < Duration::from_secs(30));
+}
+
+#[runtime::test]
+async fn pause_and_resume_by_hand() {
+    time::pause();
+    let frozen = Instant::now();
+    std::thread::sleep(Duration::from_millis(20));
+    assert_eq!(Instant::now(), frozen, "the paused clock moved");
+    time::resume();
+    std::thread::sleep(Duration::from_millis(5));
+    assert!(Instant::now() > frozen);
+    let err = std::panic::catch_unwind(|| time::resume()).unwrap_err();
+    let msg = panic_message(&*err);
+    assert!(msg.contains("not paused"), "{msg}");
+}
+
+#[runtime::test]
+async fn a_sleep_dropped_before_its_first_poll_costs_nothing_and_never_fires() {
+    for _ in 0..1000 {
+        drop(sleep(Duration::from_millis(1)));
+    }
+    let s = sleep(Duration::from_millis(1));
+    assert!(!s.is_elapsed());
+    drop(s);
+    sleep(Duration::from_millis(2)).await;
+}
+
+trait IsSomeAndUnit {
+    fn is_some_and_unit(&self) -> bool;
+}
+
+impl<T> IsSomeAndUnit for T {
+    fn is_some_and_unit(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn dropping_the_runtime_with_pending_timers_loses_nothing() {
+    for flavor in Flavor::ALL {
+        let rt = flavor.rt();
+        let dropped = Arc::new(AtomicUsize::new(0));
+        struct Count(Arc<AtomicUsize>);
+        impl Drop for Count {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, SeqCst);
+            }
+        }
+        rt.block_on(async {
+            for _ in 0..100 {
+                let c = Count(dropped.clone());
+                runtime::spawn(async move {
+                    let _c = c;
+                    sleep(Duration::from_secs(3600)).await;
+                });
+            }
+            yield_now().await;
+        });
+        drop(rt);
+        assert_eq!(dropped.load(SeqCst), 100);
+        let _ = pin!(async {});
+    }
+}

@@ -1,4 +1,0 @@
-#[runtime::test(start_paused = true)]
-async fn paused() {}
-
-fn main() {}

@@ -1,0 +1,364 @@
+//! The time driver's shared state: the wheel shards, the clock, and the thread-local
+//! "current" handle that timers capture when they are created.
+//!
+//! # Shards
+//!
+//! Tokio keeps one wheel behind one mutex, and every timer registration and cancellation of
+//! every worker contends on it (tokio #6504). Here the wheel is split into one shard per
+//! worker, each behind its own lock, and a timer files itself in the shard of the thread that
+//! first polls it; the driver turns every shard. Registration and cancellation are O(1) and
+//! only contend with the driver's turn of the same shard.
+//!
+//! # Waking the driver
+//!
+//! Each shard keeps `next_wake`, the tick of its earliest slot, updated under its lock. A
+//! registration that files a timer earlier than that lowers it and unparks the driver (after
+//! releasing the lock); any other registration wakes nobody. The driver sleeps until the
+//! minimum over the shards. An unpark is never lost: the parker remembers one that arrives
+//! before the park.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::ptr::NonNull;
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::{Duration, Instant as StdInstant};
+
+use crossbeam_utils::CachePadded;
+
+use crate::clock::Clock;
+use crate::entry::{TimerShared, DONE, FIRED, MAX_TICK};
+use crate::loom::{AtomicBool, AtomicU64, Mutex, Ordering::*};
+use crate::wheel::Wheel;
+
+/// `next_wake` of a shard with no timers.
+const NO_WAKE: u64 = u64::MAX;
+/// Wakers collected under a shard lock before it is released to wake them.
+const WAKE_BATCH: usize = 32;
+
+/// A reference to a runtime's time driver. Cheap to clone.
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    /// Tick 0.
+    start: StdInstant,
+    pub(crate) clock: Clock,
+    shards: Box<[CachePadded<Shard>]>,
+    is_shutdown: AtomicBool,
+    /// Wakes the thread parked in the driver (installed by the runtime).
+    unpark: Box<dyn Fn() + Send + Sync>,
+}
+
+struct Shard {
+    wheel: Mutex<Wheel>,
+    /// The tick of the shard's next due slot, `NO_WAKE` if it has no timers. Written under
+    /// the lock; read without it by the driver.
+    next_wake: AtomicU64,
+}
+
+impl Handle {
+    pub(crate) fn new(
+        shards: usize,
+        start_paused: bool,
+        unpark: Box<dyn Fn() + Send + Sync>,
+    ) -> Handle {
+        let clock = Clock::new(start_paused);
+        let start = clock.now();
+        Handle {
+            inner: Arc::new(Inner {
+                start,
+                clock,
+                shards: (0..shards.max(1))
+                    .map(|_| {
+                        CachePadded::new(Shard {
+                            wheel: Mutex::new(Wheel::new()),
+                            next_wake: AtomicU64::new(NO_WAKE),
+                        })
+                    })
+                    .collect(),
+                is_shutdown: AtomicBool::new(false),
+                unpark,
+            }),
+        }
+    }
+
+    /// The current handle, or a panic that says how to get one.
+    #[track_caller]
+    pub(crate) fn current() -> Handle {
+        match CURRENT.try_with(|c| c.borrow().clone()) {
+            Ok(Some(Current::Enabled(handle))) => handle,
+            Ok(Some(Current::Disabled)) => panic!(
+                "a timer was created on a runtime without the time driver: build the runtime \
+                 with `Builder::enable_time()` or `Builder::enable_all()` (the `#[runtime::main]` \
+                 and `#[runtime::test]` runtimes have it)"
+            ),
+            Ok(None) | Err(_) => panic!(
+                "there is no runtime here to drive this timer: create timers inside a runtime \
+                 (`#[runtime::main]`, `Runtime::block_on`, a spawned task) or after \
+                 `Handle::enter()`"
+            ),
+        }
+    }
+
+    pub(crate) fn now(&self) -> StdInstant {
+        self.inner.clock.now()
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.inner.is_shutdown.load(Acquire)
+    }
+
+    /// The tick a timer for `deadline` fires at: rounded up, so never early.
+    pub(crate) fn deadline_to_tick(&self, deadline: StdInstant) -> u64 {
+        let since = deadline.saturating_duration_since(self.inner.start);
+        let ms = since.as_nanos().div_ceil(1_000_000);
+        ms.min(u128::from(MAX_TICK)) as u64
+    }
+
+    /// The tick `now` falls in: rounded down.
+    fn instant_to_tick(&self, now: StdInstant) -> u64 {
+        let since = now.saturating_duration_since(self.inner.start);
+        (since.as_millis()).min(u128::from(MAX_TICK)) as u64
+    }
+
+    fn tick_to_instant(&self, tick: u64) -> StdInstant {
+        self.inner.start + Duration::from_millis(tick)
+    }
+
+    /// The shard a timer first polled on this thread goes to.
+    pub(crate) fn pick_shard(&self) -> u32 {
+        let n = self.inner.shards.len();
+        if n == 1 {
+            return 0;
+        }
+        SHARD_HINT.try_with(|hint| hint % n).unwrap_or(0) as u32
+    }
+
+    /// Files `timer` for `tick` in `shard`, unlinking it first if it is pending. A deadline
+    /// that is already due marks the timer done instead.
+    ///
+    /// # Safety
+    ///
+    /// `timer` is pinned and stays live until it is cancelled (`cancel`); if it is pending, it
+    /// is filed in `shard`.
+    pub(crate) unsafe fn file(&self, shard: u32, timer: NonNull<TimerShared>, tick: u64) {
+        let shard = &self.inner.shards[shard as usize];
+        let mut wake_driver = false;
+        {
+            let mut wheel = shard.wheel.lock();
+            // SAFETY: the caller's guarantees; we hold the shard lock.
+            unsafe {
+                let t = timer.as_ref();
+                if t.state() <= MAX_TICK {
+                    wheel.remove(timer);
+                }
+                t.arm(tick);
+                if wheel.insert(timer, tick) {
+                    if tick < shard.next_wake.load(Relaxed) {
+                        shard.next_wake.store(tick, Relaxed);
+                        wake_driver = true;
+                    }
+                } else {
+                    t.set_done();
+                }
+            }
+        }
+        if wake_driver {
+            (self.inner.unpark)();
+        }
+    }
+
+    /// Unlinks `timer` if it is still filed. After this returns the driver no longer touches
+    /// it.
+    ///
+    /// # Safety
+    ///
+    /// `timer` is live; if it is pending, it is filed in `shard`.
+    pub(crate) unsafe fn cancel(&self, shard: u32, timer: NonNull<TimerShared>) {
+        // SAFETY: the caller's guarantee.
+        let t = unsafe { timer.as_ref() };
+        if t.state() == DONE {
+            // Fired, and the driver let go of it (Acquire in `state`): no lock needed.
+            return;
+        }
+        let mut wheel = self.inner.shards[shard as usize].wheel.lock();
+        // Under the lock the state is pending (filed: unlink it) or DONE (the driver, which
+        // held the lock while it was FIRED, has let go).
+        let state = t.state();
+        debug_assert_ne!(state, FIRED);
+        if state <= MAX_TICK {
+            // SAFETY: pending timers are filed in `shard` (caller), and we hold its lock.
+            unsafe { wheel.remove(timer) };
+        }
+        t.set_done();
+    }
+
+    /// Fires every timer due on the clock now. Wakers run outside the shard locks.
+    pub(crate) fn process(&self) {
+        let now = self.instant_to_tick(self.now());
+        self.process_at(now);
+    }
+
+    pub(crate) fn process_at(&self, now: u64) {
+        let mut wakers: Vec<Waker> = Vec::new();
+        for shard in self.inner.shards.iter() {
+            // A shard with nothing due is skipped without its lock. A timer filed after this
+            // load is either not due yet or was found due on arrival (and marked done).
+            if shard.next_wake.load(Relaxed) > now {
+                continue;
+            }
+            let mut wheel = shard.wheel.lock();
+            loop {
+                // SAFETY: we hold the lock; filed timers are live (`file`'s contract).
+                let Some(timer) = (unsafe { wheel.poll(now) }) else {
+                    break;
+                };
+                // SAFETY: `poll` handed out a live, unlinked timer.
+                let t = unsafe { timer.as_ref() };
+                match t.try_fire(now) {
+                    Some(later) => {
+                        // The owner moved the deadline later without the lock: re-file.
+                        // SAFETY: as above; `later > now >= elapsed`, so it is filed.
+                        let filed = unsafe { wheel.insert(timer, later) };
+                        debug_assert!(filed);
+                    }
+                    None => {
+                        if let Some(waker) = t.finish_fire() {
+                            wakers.push(waker);
+                        }
+                        if wakers.len() >= WAKE_BATCH {
+                            // Wake outside the lock: a waker may run arbitrary code, which
+                            // may touch timers of this shard.
+                            // Timers still on the pending list stay filed there, so their
+                            // owners can cancel them meanwhile.
+                            drop(wheel);
+                            wakers.drain(..).for_each(Waker::wake);
+                            wheel = shard.wheel.lock();
+                        }
+                    }
+                }
+            }
+            let next = wheel.next_expiration_tick().unwrap_or(NO_WAKE);
+            shard.next_wake.store(next, Relaxed);
+            drop(wheel);
+            wakers.drain(..).for_each(Waker::wake);
+        }
+    }
+
+    /// How long the driver may sleep before the next timer is due (`None`: no timer).
+    pub(crate) fn time_until_next_wake(&self) -> Option<Duration> {
+        let next = self.next_wake_tick()?;
+        Some(
+            self.tick_to_instant(next)
+                .saturating_duration_since(self.now()),
+        )
+    }
+
+    fn next_wake_tick(&self) -> Option<u64> {
+        let next = self
+            .inner
+            .shards
+            .iter()
+            .map(|s| s.next_wake.load(Relaxed))
+            .min()
+            .unwrap_or(NO_WAKE);
+        (next != NO_WAKE).then_some(next)
+    }
+
+    /// With the clock paused: jumps it to the next timer's tick. Returns `false` if there is
+    /// no timer or the clock is not paused.
+    #[cfg(feature = "test-util")]
+    pub(crate) fn auto_advance(&self) -> bool {
+        match self.next_wake_tick() {
+            Some(next) => self.inner.clock.advance_to(self.tick_to_instant(next)),
+            None => false,
+        }
+    }
+
+    /// Fires every timer (their owners see them elapsed) and marks the driver shut down.
+    pub(crate) fn shutdown(&self) {
+        self.inner.is_shutdown.store(true, Release);
+        self.process_at(MAX_TICK);
+    }
+
+    /// Wakes the thread parked in the driver.
+    #[cfg(feature = "test-util")]
+    pub(crate) fn unpark(&self) {
+        (self.inner.unpark)();
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("time::Handle")
+            .field("shards", &self.inner.shards.len())
+            .field("paused", &self.inner.clock.is_paused())
+            .finish_non_exhaustive()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The current handle.
+
+#[derive(Clone)]
+enum Current {
+    Enabled(Handle),
+    /// Inside a runtime built without the time driver.
+    Disabled,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Current>> = const { RefCell::new(None) };
+    /// Spreads threads over the shards: each thread gets the next number.
+    static SHARD_HINT: usize = {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    };
+}
+
+/// Restores the previous current time handle when dropped.
+#[must_use = "the handle is current only while the guard lives"]
+pub struct EnterGuard {
+    prev: Option<Option<Current>>,
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+/// Makes `handle` (or, with `None`, "a runtime without timers") this thread's current time
+/// handle until the guard is dropped. For the runtime's use.
+pub fn enter(handle: Option<&Handle>) -> EnterGuard {
+    let current = match handle {
+        Some(h) => Current::Enabled(h.clone()),
+        None => Current::Disabled,
+    };
+    let prev = CURRENT.try_with(|c| c.borrow_mut().replace(current)).ok();
+    EnterGuard {
+        prev,
+        _not_send: std::marker::PhantomData,
+    }
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        if let Some(prev) = self.prev.take() {
+            let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
+        }
+    }
+}
+
+/// The time now on this thread's runtime clock (the system clock outside a runtime).
+pub(crate) fn now() -> StdInstant {
+    #[cfg(feature = "test-util")]
+    {
+        if let Ok(Some(now)) = CURRENT.try_with(|c| match &*c.borrow() {
+            Some(Current::Enabled(h)) => Some(h.now()),
+            _ => None,
+        }) {
+            return now;
+        }
+    }
+    StdInstant::now()
+}
