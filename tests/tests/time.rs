@@ -6,7 +6,6 @@
 //! paused clock.
 
 use std::future::{poll_fn, Future};
-use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::task::Poll;
@@ -177,10 +176,11 @@ both_flavors! {
                 let io: std::io::Error = err.into();
                 assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);
                 // timeout_at, and the accessors.
-                let mut t = timeout_at(Instant::now() + Duration::from_secs(5), async { 3 });
-                assert!(t.get_ref().is_some_and_unit());
-                let _ = t.get_mut();
-                assert_eq!(t.into_inner().await, 3);
+                let mut t = timeout_at(Instant::now() + Duration::from_secs(5), std::future::ready(3));
+                assert_eq!(t.get_mut().await, 3);
+                let _: &std::future::Ready<i32> = t.get_ref();
+                let t = timeout(Duration::from_secs(5), std::future::ready(4));
+                assert_eq!(t.into_inner().await, 4);
                 // A duration too large to add is "never", not a panic.
                 assert_eq!(timeout(Duration::MAX, async { 9 }).await, Ok(9));
             })
@@ -507,16 +507,6 @@ async fn a_sleep_dropped_before_its_first_poll_costs_nothing_and_never_fires() {
     sleep(Duration::from_millis(2)).await;
 }
 
-trait IsSomeAndUnit {
-    fn is_some_and_unit(&self) -> bool;
-}
-
-impl<T> IsSomeAndUnit for T {
-    fn is_some_and_unit(&self) -> bool {
-        true
-    }
-}
-
 #[test]
 fn dropping_the_runtime_with_pending_timers_loses_nothing() {
     for flavor in Flavor::ALL {
@@ -540,6 +530,5 @@ fn dropping_the_runtime_with_pending_timers_loses_nothing() {
         });
         drop(rt);
         assert_eq!(dropped.load(SeqCst), 100);
-        let _ = pin!(async {});
     }
 }

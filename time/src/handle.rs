@@ -203,6 +203,7 @@ impl Handle {
         self.process_at(now);
     }
 
+    #[allow(clippy::while_let_loop)] // The unsafe `poll` needs its own SAFETY line.
     pub(crate) fn process_at(&self, now: u64) {
         let mut wakers: Vec<Waker> = Vec::new();
         for shard in self.inner.shards.iter() {
@@ -214,9 +215,8 @@ impl Handle {
             let mut wheel = shard.wheel.lock();
             loop {
                 // SAFETY: we hold the lock; filed timers are live (`file`'s contract).
-                let Some(timer) = (unsafe { wheel.poll(now) }) else {
-                    break;
-                };
+                let next = unsafe { wheel.poll(now) };
+                let Some(timer) = next else { break };
                 // SAFETY: `poll` handed out a live, unlinked timer.
                 let t = unsafe { timer.as_ref() };
                 match t.try_fire(now) {
@@ -277,6 +277,16 @@ impl Handle {
             Some(next) => self.inner.clock.advance_to(self.tick_to_instant(next)),
             None => false,
         }
+    }
+
+    /// With the clock paused: moves it up to the next tick boundary (less than 1 ms), so that
+    /// a timer whose deadline the clock has reached is due in whole ticks too (deadlines
+    /// round up to the tick; the clock's tick rounds down).
+    #[cfg(feature = "test-util")]
+    pub(crate) fn align_paused_clock(&self) {
+        let now = self.now();
+        let tick = self.deadline_to_tick(now);
+        self.inner.clock.advance_to(self.tick_to_instant(tick));
     }
 
     /// Fires every timer (their owners see them elapsed) and marks the driver shut down.

@@ -30,7 +30,11 @@ use crate::handle::Handle;
 /// ```
 #[track_caller]
 pub fn pause() {
-    Handle::current().inner.clock.pause();
+    let handle = Handle::current();
+    handle.inner.clock.pause();
+    // Less than a millisecond forward, to the timer wheel's tick: then advancing by whole
+    // milliseconds fires exactly the timers whose deadline the clock reached.
+    handle.align_paused_clock();
 }
 
 /// Unfreezes the clock: it runs again from where it stood.
@@ -48,6 +52,10 @@ pub fn resume() {
 
 /// Moves the paused clock forward by `duration` and fires every timer that came due, before
 /// returning (then yields once, so the woken tasks get to run).
+///
+/// Timers have millisecond granularity: after a `duration` that is not a whole number of
+/// milliseconds the clock moves on to the next millisecond (as tokio's does), so that every
+/// timer whose deadline was reached fires.
 ///
 /// # Panics
 ///
@@ -74,6 +82,7 @@ pub fn resume() {
 pub async fn advance(duration: Duration) {
     let handle = Handle::current();
     handle.inner.clock.advance(duration);
+    handle.align_paused_clock();
     handle.process();
     yield_once().await;
 }

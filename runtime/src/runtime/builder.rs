@@ -171,7 +171,7 @@ impl Builder {
     ///     .build()
     ///     .unwrap();
     /// let real = std::time::Instant::now();
-    /// rt.block_on(sleep(Duration::from_secs(86_400)));
+    /// rt.block_on(async { sleep(Duration::from_secs(86_400)).await });
     /// assert!(real.elapsed() < Duration::from_secs(60), "a day took no real time");
     /// ```
     #[cfg(feature = "test-util")]

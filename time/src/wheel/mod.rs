@@ -25,6 +25,9 @@ pub(crate) const SLOTS: usize = 1 << LEVEL_BITS;
 pub(crate) const NUM_LEVELS: usize = 6;
 /// The span of the wheel in ticks: deadlines further out are clamped to the top level.
 pub(crate) const MAX_DURATION: u64 = (1 << (LEVEL_BITS * NUM_LEVELS)) - 1;
+/// How far ahead of `elapsed` a timer can be placed: a full turn of the top level less one
+/// of its slots.
+const MAX_PLACEMENT: u64 = MAX_DURATION + 1 - (1 << (LEVEL_BITS * (NUM_LEVELS - 1)));
 /// The `SlotId` of the pending list (timers taken out of a due slot, not yet fired).
 const PENDING: SlotId = (NUM_LEVELS * SLOTS) as SlotId;
 
@@ -55,8 +58,12 @@ impl Wheel {
         if when <= self.elapsed {
             return false;
         }
-        let level = level_for(self.elapsed, when);
-        let slot = self.levels[level].slot_for(when);
+        // Beyond the wheel's reach a timer is placed at the far end of the top level and
+        // re-filed when that slot comes due. One top slot short of a full turn, so that it
+        // never lands in the top level's current slot (which would read as "due now").
+        let placed = when.min(self.elapsed + MAX_PLACEMENT);
+        let level = level_for(self.elapsed, placed);
+        let slot = self.levels[level].slot_for(placed);
         // SAFETY: the caller's guarantees.
         unsafe { self.levels[level].add(timer, slot) };
         true
@@ -213,7 +220,11 @@ mod tests {
         }
         let mut order = Vec::new();
         for (i, &when) in deadlines.iter().enumerate() {
-            assert_eq!(wheel.next_expiration_tick().map(|t| t <= when), Some(true));
+            let next = wheel.next_expiration_tick();
+            assert!(
+                next.is_some_and(|t| t <= when),
+                "timer {i} due {when}, next slot {next:?}"
+            );
             // One tick early: nothing of this deadline fires.
             let early = advance(&mut wheel, when - 1, &all);
             assert!(!early.contains(&i), "timer {i} fired early");
@@ -237,7 +248,7 @@ mod tests {
         }
         let fired = advance(&mut wheel, 50_000, &all);
         let expected = (0..500)
-            .filter(|i| 1 + (*i as u64 * 7919) % 100_000 <= 50_000)
+            .filter(|i| (*i as u64 * 7919) % 100_000 < 50_000)
             .count();
         assert_eq!(fired.len(), expected);
         let rest = advance(&mut wheel, 100_000, &all);
@@ -274,6 +285,76 @@ mod tests {
             assert!(wheel.insert(ptr(&all[0]), 101));
             wheel.remove(ptr(&all[0]));
         }
+    }
+
+    /// Random deadlines (every level, and beyond the wheel), filed at random times, some
+    /// removed, time advanced in random steps: each live timer fires in the step that reaches
+    /// its deadline, never earlier, never later.
+    #[test]
+    fn random_deadlines_fire_exactly_in_the_step_that_reaches_them() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rand = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let all = timers(2_000);
+        let mut due = vec![None::<u64>; all.len()];
+        let mut wheel = Wheel::new();
+        let mut now = 0u64;
+        let mut next = 0;
+        for _round in 0..400 {
+            // File a few timers relative to now, on a random level.
+            for _ in 0..5 {
+                if next == all.len() {
+                    break;
+                }
+                let span = 1u64 << (rand() % 40);
+                let when = now + 1 + rand() % span;
+                all[next].arm(when);
+                // SAFETY: single-threaded; the timers outlive the wheel's use of them.
+                assert!(unsafe { wheel.insert(ptr(&all[next]), when) });
+                due[next] = Some(when);
+                next += 1;
+            }
+            // Cancel one now and then.
+            if rand() % 4 == 0 && next > 0 {
+                let i = (rand() % next as u64) as usize;
+                if due[i].take().is_some() {
+                    // SAFETY: still filed.
+                    unsafe { wheel.remove(ptr(&all[i])) };
+                }
+            }
+            // Advance by a random step: small mostly, sometimes huge.
+            let step = match rand() % 10 {
+                0 => rand() % (1 << 37),
+                1..=3 => rand() % 100_000,
+                _ => rand() % 300,
+            };
+            let target = now + step;
+            let fired = advance(&mut wheel, target, &all);
+            for &i in &fired {
+                let when = due[i].take().expect("a cancelled or fired timer fired");
+                assert!(
+                    when <= target,
+                    "timer {i} due {when} fired early at {target}"
+                );
+                assert!(when > now, "timer {i} due {when} fired late, after {now}");
+            }
+            for (i, d) in due.iter().enumerate() {
+                if let Some(when) = d {
+                    assert!(*when > target, "timer {i} due {when} missed at {target}");
+                }
+            }
+            now = target;
+        }
+        // Drain the rest.
+        let fired = advance(&mut wheel, u64::MAX / 2, &all);
+        for i in fired {
+            assert!(due[i].take().is_some());
+        }
+        assert!(due.iter().all(Option::is_none));
     }
 
     #[test]
