@@ -412,6 +412,60 @@ fn a_timer_polled_on_another_thread_after_enter_fires() {
     });
 }
 
+/// Polls `future` to completion on this thread with a plain thread-parking waker: no runtime
+/// context at all.
+fn block_on_plain<F: Future>(future: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::park();
+    }
+}
+
+/// A timer created inside a multi-thread runtime and awaited on a plain thread with no
+/// runtime context at all still fires: the runtime's own threads turn its driver.
+#[test]
+fn a_timer_polled_outside_any_runtime_context_still_fires() {
+    let rt = Flavor::MultiThread.rt();
+    let (s, t) = rt.block_on(async {
+        (
+            sleep(Duration::from_millis(20)),
+            timeout(Duration::from_millis(10), std::future::pending::<()>()),
+        )
+    });
+    within(LIMIT, move || {
+        let start = std::time::Instant::now();
+        block_on_plain(async {
+            s.await;
+            assert!(t.await.is_err());
+        });
+        assert!(start.elapsed() >= Duration::from_millis(19));
+        assert!(start.elapsed() < LATE);
+        drop(rt);
+    });
+}
+
+#[test]
+fn a_timer_polled_after_its_runtime_was_dropped_panics_naming_the_cause() {
+    let rt = Flavor::CurrentThread.rt();
+    let s = rt.block_on(async { sleep(Duration::from_millis(1)) });
+    drop(rt);
+    let err =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| block_on_plain(s))).unwrap_err();
+    let msg = panic_message(&*err);
+    assert!(msg.contains("runtime was dropped"), "{msg}");
+}
+
 /// With every worker stuck in a long blocking poll, a timer polled elsewhere still fires on
 /// time: the monitor turns the driver nobody holds (tokio's wedge cannot happen).
 #[test]

@@ -44,6 +44,8 @@ pub struct Handle {
 }
 
 pub(crate) struct Inner {
+    /// Names this driver in the registry of live drivers (see `Handle::resolve`).
+    id: u64,
     /// Tick 0.
     start: StdInstant,
     pub(crate) clock: Clock,
@@ -68,8 +70,10 @@ impl Handle {
     ) -> Handle {
         let clock = Clock::new(start_paused);
         let start = clock.now();
-        Handle {
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let handle = Handle {
             inner: Arc::new(Inner {
+                id,
                 start,
                 clock,
                 shards: (0..shards.max(1))
@@ -83,23 +87,70 @@ impl Handle {
                 is_shutdown: AtomicBool::new(false),
                 unpark,
             }),
-        }
+        };
+        live_drivers().push((id, Arc::downgrade(&handle.inner)));
+        handle
     }
 
     /// The current handle, or a panic that says how to get one.
+    #[cfg(feature = "test-util")]
     #[track_caller]
     pub(crate) fn current() -> Handle {
-        match CURRENT.try_with(|c| c.borrow().clone()) {
-            Ok(Some(Current::Enabled(handle))) => handle,
-            Ok(Some(Current::Disabled)) => panic!(
+        Handle::with_current(Handle::clone)
+    }
+
+    /// Runs `f` with the current handle (without cloning it), or panics saying how to get
+    /// one.
+    #[track_caller]
+    pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R) -> R {
+        let found = CURRENT.try_with(|c| match &*c.borrow() {
+            Some(Current::Enabled(handle)) => Ok(f(handle)),
+            Some(Current::Disabled) => Err(true),
+            None => Err(false),
+        });
+        match found {
+            Ok(Ok(ret)) => ret,
+            Ok(Err(true)) => panic!(
                 "a timer was created on a runtime without the time driver: build the runtime \
                  with `Builder::enable_time()` or `Builder::enable_all()` (the `#[runtime::main]` \
                  and `#[runtime::test]` runtimes have it)"
             ),
-            Ok(None) | Err(_) => panic!(
+            Ok(Err(false)) | Err(_) => panic!(
                 "there is no runtime here to drive this timer: create timers inside a runtime \
                  (`#[runtime::main]`, `Runtime::block_on`, a spawned task) or after \
                  `Handle::enter()`"
+            ),
+        }
+    }
+
+    /// The number that names this driver (see [`Handle::resolve`]).
+    pub(crate) fn id(&self) -> u64 {
+        self.inner.id
+    }
+
+    /// The live driver named `id`: this thread's current one if it is that (the common case:
+    /// no lock), else from the registry of live drivers.
+    ///
+    /// A timer remembers its driver by number until its first poll, so that creating and
+    /// dropping one that is never polled does not touch the driver's reference count.
+    #[track_caller]
+    pub(crate) fn resolve(id: u64) -> Handle {
+        let current = CURRENT.try_with(|c| match &*c.borrow() {
+            Some(Current::Enabled(handle)) if handle.inner.id == id => Some(handle.clone()),
+            _ => None,
+        });
+        if let Ok(Some(handle)) = current {
+            return handle;
+        }
+        let found = live_drivers()
+            .iter()
+            .find(|(live, _)| *live == id)
+            .and_then(|(_, inner)| inner.upgrade());
+        match found {
+            Some(inner) => Handle { inner },
+            None => panic!(
+                "a timer was polled after its runtime was dropped: the time driver is gone, so \
+                 it can never fire"
             ),
         }
     }
@@ -299,6 +350,25 @@ impl Handle {
     #[cfg(feature = "test-util")]
     pub(crate) fn unpark(&self) {
         (self.inner.unpark)();
+    }
+}
+
+/// Numbers drivers for the registry; 0 is never used.
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Every live driver, by number, for timers polled outside their runtime's context.
+static LIVE_DRIVERS: std::sync::Mutex<Vec<(u64, std::sync::Weak<Inner>)>> =
+    std::sync::Mutex::new(Vec::new());
+
+fn live_drivers() -> std::sync::MutexGuard<'static, Vec<(u64, std::sync::Weak<Inner>)>> {
+    // Nothing under this lock can panic halfway; a poisoned list is still consistent.
+    LIVE_DRIVERS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let id = self.id;
+        live_drivers().retain(|(live, _)| *live != id);
     }
 }
 

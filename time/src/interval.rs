@@ -33,9 +33,8 @@ use crate::Instant;
 #[track_caller]
 pub fn interval(period: Duration) -> Interval {
     assert!(period > Duration::ZERO, "`period` must be non-zero");
-    let handle = Handle::current();
-    let start = Instant::from_std(handle.now());
-    Interval::new(handle, start, period)
+    let (driver, start) = Handle::with_current(|h| (h.id(), Instant::from_std(h.now())));
+    Interval::new(driver, start, period)
 }
 
 /// A stream of ticks every `period`, the first one at `start`.
@@ -46,7 +45,7 @@ pub fn interval(period: Duration) -> Interval {
 #[track_caller]
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
     assert!(period > Duration::ZERO, "`period` must be non-zero");
-    Interval::new(Handle::current(), start, period)
+    Interval::new(Handle::with_current(Handle::id), start, period)
 }
 
 /// What an [`Interval`] does when ticks were missed (the task was late to call `tick`).
@@ -92,9 +91,9 @@ pub struct Interval {
 }
 
 impl Interval {
-    fn new(handle: Handle, start: Instant, period: Duration) -> Interval {
+    fn new(driver: u64, start: Instant, period: Duration) -> Interval {
         Interval {
-            delay: Box::pin(Sleep::new(handle, start)),
+            delay: Box::pin(Sleep::new(driver, start)),
             period,
             missed_tick_behavior: MissedTickBehavior::default(),
         }

@@ -38,12 +38,11 @@ use crate::Instant;
 /// ```
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    let handle = Handle::current();
-    let now = Instant::from_std(handle.now());
-    let deadline = now
+    let (driver, now) = Handle::with_current(|h| (h.id(), h.now()));
+    let deadline = Instant::from_std(now)
         .checked_add(duration)
         .unwrap_or_else(Instant::far_future);
-    Sleep::new(handle, deadline)
+    Sleep::new(driver, deadline)
 }
 
 /// Waits until `deadline` is reached.
@@ -53,21 +52,24 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// As [`sleep`].
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep::new(Handle::current(), deadline)
+    Sleep::new(Handle::with_current(Handle::id), deadline)
 }
 
 pin_project! {
     /// A future that completes at a deadline: returned by [`sleep`] and [`sleep_until`].
     ///
-    /// Creating one captures the runtime's time handle and takes no lock; the first poll
-    /// files it in the timer wheel. Dropping it cancels it (O(1)); dropping one that was never
+    /// Creating one captures which runtime's timers it belongs to (without touching any
+    /// shared state: no lock, no reference count); the first poll files it in that runtime's
+    /// timer wheel. Dropping it cancels it (O(1)); dropping one that was never
     /// polled, or has fired, takes no lock. [`reset`](Sleep::reset) to a later deadline takes
     /// no lock either.
     ///
     /// Each poll spends one unit of the task's cooperative budget.
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Sleep {
-        handle: Handle,
+        // The driver this timer belongs to, by number until the first poll resolves it.
+        driver: u64,
+        handle: Option<Handle>,
         deadline: Instant,
         // Owner-only: whether `shared` has been filed (is pending or done in `shard`).
         registered: bool,
@@ -79,21 +81,22 @@ pin_project! {
     impl PinnedDrop for Sleep {
         fn drop(this: Pin<&mut Self>) {
             let me = this.project();
-            if *me.registered {
+            if let (true, Some(handle)) = (*me.registered, me.handle.as_ref()) {
                 let timer = NonNull::from(&*me.shared);
                 // SAFETY: the timer is pinned and live for this call; if pending, it is filed
                 // in `shard` (where `poll` filed it). After `cancel` the driver no longer
                 // touches it, so its memory may go.
-                unsafe { me.handle.cancel(*me.shard, timer) };
+                unsafe { handle.cancel(*me.shard, timer) };
             }
         }
     }
 }
 
 impl Sleep {
-    pub(crate) fn new(handle: Handle, deadline: Instant) -> Sleep {
+    pub(crate) fn new(driver: u64, deadline: Instant) -> Sleep {
         Sleep {
-            handle,
+            driver,
+            handle: None,
             deadline,
             registered: false,
             shard: 0,
@@ -131,22 +134,24 @@ impl Sleep {
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
         let me = self.project();
         *me.deadline = deadline;
-        if !*me.registered {
+        let Some(handle) = me.handle.as_ref().filter(|_| *me.registered) else {
             // Not filed yet: the first poll files the new deadline.
             return;
-        }
-        let tick = me.handle.deadline_to_tick(deadline.into_std());
+        };
+        let tick = handle.deadline_to_tick(deadline.into_std());
         if me.shared.try_extend(tick) {
             return;
         }
         let timer = NonNull::from(&*me.shared);
         // SAFETY: pinned and live until our drop cancels it; if pending it is in `shard`.
-        unsafe { me.handle.file(*me.shard, timer, tick) };
+        unsafe { handle.file(*me.shard, timer, tick) };
     }
 
     pub(crate) fn poll_elapsed(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let me = self.project();
-        if me.handle.is_shutdown() {
+        let driver = *me.driver;
+        let handle = me.handle.get_or_insert_with(|| Handle::resolve(driver));
+        if handle.is_shutdown() {
             panic!(
                 "a timer was polled after its runtime shut down: the time driver is gone, so \
                  it can never fire"
@@ -156,12 +161,12 @@ impl Sleep {
         if !*me.registered {
             // Register the waker first, so the driver finds it if the timer fires at once.
             me.shared.register_waker(cx.waker());
-            let tick = me.handle.deadline_to_tick(me.deadline.into_std());
-            *me.shard = me.handle.pick_shard();
+            let tick = handle.deadline_to_tick(me.deadline.into_std());
+            *me.shard = handle.pick_shard();
             *me.registered = true;
             let timer = NonNull::from(&*me.shared);
             // SAFETY: pinned; stays live until our drop cancels it; it was never filed.
-            unsafe { me.handle.file(*me.shard, timer, tick) };
+            unsafe { handle.file(*me.shard, timer, tick) };
         } else {
             me.shared.register_waker(cx.waker());
         }

@@ -36,12 +36,11 @@ use crate::Instant;
 /// ```
 #[track_caller]
 pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
-    let handle = Handle::current();
-    let now = Instant::from_std(handle.now());
-    let deadline = now
+    let (driver, now) = Handle::with_current(|h| (h.id(), h.now()));
+    let deadline = Instant::from_std(now)
         .checked_add(duration)
         .unwrap_or_else(Instant::far_future);
-    Timeout::new(future.into_future(), Sleep::new(handle, deadline))
+    Timeout::new(future.into_future(), Sleep::new(driver, deadline))
 }
 
 /// Requires `future` to complete before `deadline`; `Err(Elapsed)` otherwise.
@@ -53,7 +52,7 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::IntoFuture> {
     Timeout::new(
         future.into_future(),
-        Sleep::new(Handle::current(), deadline),
+        Sleep::new(Handle::with_current(Handle::id), deadline),
     )
 }
 
