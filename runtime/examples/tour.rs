@@ -19,7 +19,10 @@
 //! 7. A pipeline: a producer feeds a bounded `mpsc` channel, four workers share its receiver
 //!    behind an async `Mutex`, results come back over an unbounded channel, and a `watch`
 //!    channel publishes progress.
-//! 8. Shutdown: dropping the runtime cancels the tasks that are still waiting, each future
+//! 8. Timers: 10,000 tasks sleep 1–50 ms each (how late they wake is reported), a `timeout`
+//!    cuts off a slow job, an `interval` keeps a beat, and 100,000 timeouts are registered
+//!    and cancelled.
+//! 9. Shutdown: dropping the runtime cancels the tasks that are still waiting, each future
 //!    dropped exactly once.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
@@ -49,6 +52,7 @@ async fn main() {
     blocking_in_place().await;
     macros_and_local_tasks().await;
     pipeline().await;
+    timers().await;
     // Shutdown needs a runtime of its own to drop: it runs on a fresh one, outside this one.
     let shutdown = runtime::task::spawn_blocking(shutdown_drops_every_task);
     shutdown.await.expect("shutdown demo panicked");
@@ -332,6 +336,75 @@ async fn pipeline() {
     );
 }
 
+/// Sleeping tasks of step 8.
+const SLEEPERS: u64 = 10_000;
+
+/// 8. Sleep, timeout, interval.
+async fn timers() {
+    use runtime::time::{interval, sleep_until, timeout};
+
+    // Many sleepers: how late does each one wake? (Never early: the runtime rounds deadlines
+    // up to its 1 ms tick.)
+    let start = runtime::time::Instant::now();
+    let mut sleepers = JoinSet::new();
+    for i in 0..SLEEPERS {
+        let deadline = start + Duration::from_millis(1 + (i * 37) % 50);
+        sleepers.spawn(async move {
+            sleep_until(deadline).await;
+            runtime::time::Instant::now().duration_since(deadline)
+        });
+    }
+    let mut late: Vec<Duration> = sleepers.join_all().await;
+    late.sort();
+    let pct = |p: usize| late[(late.len() - 1) * p / 100];
+
+    // A job that takes too long is cut off.
+    let slow = timeout(
+        Duration::from_millis(20),
+        runtime::time::sleep(Duration::from_secs(1)),
+    );
+    let cut = Instant::now();
+    let cut_off = slow.await.is_err();
+    let cut_after = cut.elapsed();
+
+    // A steady beat.
+    let beat = Instant::now();
+    let mut ticks = interval(Duration::from_millis(10));
+    for _ in 0..6 {
+        ticks.tick().await;
+    }
+    let beat_took = beat.elapsed();
+
+    // Timer churn: each timeout registers a timer and cancels it when the job wins.
+    let churn = Instant::now();
+    let mut churners = JoinSet::new();
+    for _ in 0..4 {
+        churners.spawn(async {
+            for _ in 0..25_000 {
+                let won = timeout(Duration::from_secs(10), runtime::task::yield_now()).await;
+                assert!(won.is_ok());
+            }
+        });
+    }
+    churners.join_all().await;
+    let churn_took = churn.elapsed();
+
+    println!(
+        "8. timers: {SLEEPERS} sleeps of 1-50 ms woke late by p50 {:?}, p99 {:?}, max {:?}; \
+         a 1 s job {} after {cut_after:.1?} by a 20 ms timeout; an interval ticked 6 times \
+         every 10 ms in {beat_took:.1?}; 100,000 timeouts registered and cancelled in \
+         {churn_took:.1?}",
+        pct(50),
+        pct(99),
+        late[late.len() - 1],
+        if cut_off {
+            "was cut off"
+        } else {
+            "was NOT cut off"
+        },
+    );
+}
+
 /// Counts how many futures were dropped.
 struct DropCounter(Arc<AtomicUsize>);
 
@@ -341,7 +414,7 @@ impl Drop for DropCounter {
     }
 }
 
-/// 8. Dropping a runtime cancels what is still waiting.
+/// 9. Dropping a runtime cancels what is still waiting.
 fn shutdown_drops_every_task() {
     let dropped = Arc::new(AtomicUsize::new(0));
     let rt = runtime::runtime::Builder::new_multi_thread()
@@ -370,7 +443,7 @@ fn shutdown_drops_every_task() {
     let start = Instant::now();
     rt.shutdown_timeout(Duration::from_secs(1));
     println!(
-        "8. shutdown: {PARKED_AT_SHUTDOWN} waiting tasks, {} futures dropped (each exactly once) \
+        "9. shutdown: {PARKED_AT_SHUTDOWN} waiting tasks, {} futures dropped (each exactly once) \
          in {:.1?}",
         dropped.load(Relaxed),
         start.elapsed()
