@@ -111,8 +111,9 @@ impl Interval {
         ready!(self.delay.as_mut().poll_elapsed(cx));
         let due = self.delay.deadline();
         let now = Instant::now();
-        // Within a millisecond of the deadline counts as on time (the wheel's granularity).
-        let next = if now > due + Duration::from_millis(1) {
+        // Up to 5 ms late counts as on time (as tokio's): ordinary scheduling delay must not
+        // shift a `Delay` or `Skip` schedule.
+        let next = if now > due + Duration::from_millis(5) {
             self.missed_tick_behavior
                 .next_deadline(due, now, self.period)
         } else {
