@@ -458,7 +458,10 @@ fn a_timer_polled_outside_any_runtime_context_still_fires() {
 #[test]
 fn a_timer_polled_after_its_runtime_was_dropped_panics_naming_the_cause() {
     let rt = Flavor::CurrentThread.rt();
-    let s = rt.block_on(async { sleep(Duration::from_millis(1)) });
+    let s = {
+        let _enter = rt.enter();
+        sleep(Duration::from_millis(1))
+    };
     drop(rt);
     let err =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| block_on_plain(s))).unwrap_err();

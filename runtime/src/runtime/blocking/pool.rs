@@ -41,6 +41,9 @@ pub(crate) struct Spawner {
     inner: Arc<Inner>,
 }
 
+/// Whether blocking work in flight is counted: only a paused clock (`test-util`) asks.
+const COUNT_IN_FLIGHT: bool = cfg!(feature = "test-util");
+
 /// A `block_in_place` section in progress; see `Spawner::enter_blocking_section`.
 pub(crate) struct BlockingSection {
     inner: Arc<Inner>,
@@ -204,17 +207,22 @@ impl fmt::Debug for BlockingPool {
 
 impl Spawner {
     /// Whether no blocking closure is queued or running (and no `block_in_place` section).
+    /// Only counted with `test-util`, where a paused clock needs to know.
     pub(crate) fn is_idle(&self) -> bool {
         self.inner.in_flight.load(Relaxed) == 0
     }
 
-    /// Counts a `block_in_place` section as blocking work until the guard drops.
-    pub(crate) fn enter_blocking_section(&self, rt: &scheduler::Handle) -> BlockingSection {
+    /// Counts a `block_in_place` section as blocking work until the guard drops (with
+    /// `test-util`; `None` otherwise).
+    pub(crate) fn enter_blocking_section(&self, rt: &scheduler::Handle) -> Option<BlockingSection> {
+        if !COUNT_IN_FLIGHT {
+            return None;
+        }
         self.inner.in_flight.fetch_add(1, Relaxed);
-        BlockingSection {
+        Some(BlockingSection {
             inner: self.inner.clone(),
             rt: rt.clone(),
-        }
+        })
     }
     /// Queues `func` on the pool.
     ///
@@ -276,7 +284,7 @@ impl Spawner {
             task.task.shutdown();
             return Ok(());
         }
-        if !task.mandatory {
+        if COUNT_IN_FLIGHT && !task.mandatory {
             // Relaxed: read under no lock by a paused clock's idle check, which is a hint
             // backed by a periodic re-check.
             self.inner.in_flight.fetch_add(1, Relaxed);
@@ -312,7 +320,7 @@ impl Spawner {
                 // Nobody will ever run it: take it back out and cancel it before reporting.
                 if let Some(task) = shared.queue.pop_back() {
                     drop(shared);
-                    if !task.mandatory {
+                    if COUNT_IN_FLIGHT && !task.mandatory {
                         self.inner.in_flight.fetch_sub(1, Relaxed);
                     }
                     task.task.shutdown();
@@ -372,7 +380,7 @@ impl Inner {
                 } else {
                     task.task.run();
                 }
-                if !mandatory {
+                if COUNT_IN_FLIGHT && !mandatory {
                     self.blocking_work_done(rt);
                 }
                 shared = self.shared.lock();

@@ -559,7 +559,7 @@ where
                 cx.worker.core.set(core);
                 let worker = cx.worker.clone();
                 let rt = scheduler::Handle::MultiThread(worker.handle.clone());
-                section = Some(rt.blocking_spawner().enter_blocking_section(&rt));
+                section = rt.blocking_spawner().enter_blocking_section(&rt);
                 // A blocking-pool thread takes the core over and runs the worker loop.
                 drop(
                     rt.blocking_spawner()
