@@ -46,6 +46,21 @@ pub mod macros;
 pub mod runtime;
 pub mod task;
 
+/// Sockets: TCP, UDP (and Unix domain), and name resolution on the blocking pool.
+///
+/// Sockets need a runtime built with the I/O driver (`Builder::enable_io()` or
+/// `enable_all()`; the runtimes of `#[runtime::main]` and `#[runtime::test]` have it). See the
+/// `runtime-net` crate docs for the contract.
+pub mod net {
+    pub use runtime_net::net::*;
+}
+
+/// Asynchronous signal handling: [`ctrl_c`](signal::ctrl_c) and, on Unix,
+/// [`unix::signal`](signal::unix::signal).
+pub mod signal {
+    pub use runtime_net::signal::*;
+}
+
 /// Timers: [`sleep`](time::sleep), [`timeout`](time::timeout), [`interval`](time::interval)
 /// and the runtime's clock.
 ///

@@ -43,6 +43,7 @@ pub struct Builder {
     start_paused: bool,
     enable_io: bool,
     enable_time: bool,
+    max_io_events_per_tick: usize,
     max_blocking_threads: usize,
     thread_name: ThreadNameFn,
     thread_stack_size: Option<usize>,
@@ -120,6 +121,7 @@ impl Builder {
             start_paused: false,
             enable_io: false,
             enable_time: false,
+            max_io_events_per_tick: runtime_net::driver::DEFAULT_MAX_IO_EVENTS_PER_TICK,
             max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
             thread_name: Arc::new(|| "runtime-worker".into()),
             thread_stack_size: None,
@@ -134,16 +136,27 @@ impl Builder {
     }
 
     /// Enables both the I/O and the time driver.
-    ///
-    /// The time driver backs [`crate::time`]; the I/O driver lands with the networking
-    /// feature (until then `enable_io` is recorded and changes nothing).
     pub fn enable_all(&mut self) -> &mut Self {
         self.enable_io().enable_time()
     }
 
-    /// Enables the I/O driver (see [`enable_all`](Self::enable_all)).
+    /// Enables the I/O driver (the reactor): sockets work on this runtime. Without it,
+    /// creating one panics with a message that names this method.
     pub fn enable_io(&mut self) -> &mut Self {
         self.enable_io = true;
+        self
+    }
+
+    /// How many I/O events the reactor takes per turn (default 1024). Lower values hand
+    /// events out in smaller batches, between which the scheduler runs tasks.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `val` is zero.
+    #[track_caller]
+    pub fn max_io_events_per_tick(&mut self, val: usize) -> &mut Self {
+        assert!(val > 0, "`max_io_events_per_tick` must be greater than 0");
+        self.max_io_events_per_tick = val;
         self
     }
 
@@ -394,9 +407,12 @@ impl Builder {
     }
 
     fn driver_cfg(&self, workers: usize) -> driver::Cfg {
+        // Name lookups and stdio of `runtime-net` run on the current runtime's blocking pool.
+        runtime_net::blocking::set_spawn_blocking(spawn_blocking_for_net);
         driver::Cfg {
             enable_io: self.enable_io,
             enable_time: self.enable_time,
+            max_io_events: self.max_io_events_per_tick,
             timer_shards: self.timer_shards.unwrap_or(workers),
             start_paused: self.start_paused,
         }
@@ -488,6 +504,19 @@ impl fmt::Debug for Builder {
             .field("global_queue_interval", &self.global_queue_interval)
             .field("event_interval", &self.event_interval)
             .finish_non_exhaustive()
+    }
+}
+
+/// `runtime-net`'s blocking hook: the current runtime's blocking pool, if there is one.
+fn spawn_blocking_for_net(
+    work: Box<dyn FnOnce() + Send + 'static>,
+) -> Result<(), Box<dyn FnOnce() + Send + 'static>> {
+    match super::context::with_current(|handle| handle.clone()) {
+        Ok(handle) => {
+            drop(handle.spawn_blocking(work));
+            Ok(())
+        }
+        Err(_) => Err(work),
     }
 }
 

@@ -57,7 +57,7 @@ pub(crate) fn try_set_current(handle: &scheduler::Handle) -> Option<SetCurrentGu
             SetCurrentGuard {
                 prev,
                 depth,
-                _time: handle.driver().enter(),
+                _drivers: handle.driver().enter(),
                 _not_send: PhantomData,
             }
         })
@@ -68,8 +68,9 @@ pub(crate) fn try_set_current(handle: &scheduler::Handle) -> Option<SetCurrentGu
 pub(crate) struct SetCurrentGuard {
     prev: Option<scheduler::Handle>,
     depth: usize,
-    /// The runtime's timers are current while its context is (restored after ours).
-    _time: runtime_time::driver::EnterGuard,
+    /// The runtime's timers and reactor are current while its context is (restored after
+    /// ours).
+    _drivers: (runtime_time::driver::EnterGuard, runtime_net::driver::EnterGuard),
     _not_send: PhantomData<*const ()>,
 }
 

@@ -2,9 +2,9 @@
 //!
 //! `Driver { io, time, park }`: when a scheduler runs out of work it parks *in* the driver,
 //! which waits for the earliest of an I/O event, a timer deadline and an unpark, and turns
-//! whatever became ready into wakes. The time half is `runtime-time`'s timer wheel; the I/O
-//! half (a mio `Poll`) plugs in here when `runtime-net` lands; until then `enable_io()` is
-//! recorded in `Cfg` and has nothing to switch on.
+//! whatever became ready into wakes. The time half is `runtime-time`'s timer wheel. The
+//! parking itself is `runtime-net`'s reactor (a mio `Poll`, interrupted by its mio `Waker`)
+//! when I/O is enabled, and a plain thread parker otherwise.
 //!
 //! Contract: `park` returns after an `unpark` (one that came before it counts), a due timer,
 //! or spuriously; `park_timeout(ZERO)` never blocks and only processes what is already ready;
@@ -13,6 +13,7 @@
 use std::io;
 use std::time::Duration;
 
+use runtime_net::driver as io_driver;
 use runtime_time::driver as time;
 
 use super::park::{ParkThread, UnparkThread};
@@ -20,9 +21,10 @@ use super::park::{ParkThread, UnparkThread};
 /// What the builder asked the driver for.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Cfg {
-    /// `enable_io()`: the I/O half, once it exists.
-    #[allow(dead_code)] // Read by the I/O driver when it lands.
+    /// `enable_io()`: the reactor.
     pub(crate) enable_io: bool,
+    /// `max_io_events_per_tick`.
+    pub(crate) max_io_events: usize,
     /// `enable_time()`: the timer wheel.
     pub(crate) enable_time: bool,
     /// How many shards the timer wheel has (one per worker).
@@ -34,22 +36,60 @@ pub(crate) struct Cfg {
 /// The driver; owned by whichever thread turns it.
 #[derive(Debug)]
 pub(crate) struct Driver {
-    park: ParkThread,
+    park: Park,
     time: Option<time::Driver>,
 }
 
-/// The shared half of the driver: wakes it and gives access to its timer registrations.
+/// Where the driver's thread sleeps.
+#[derive(Debug)]
+enum Park {
+    /// In the reactor's poll: I/O events wake it.
+    Io(io_driver::Driver),
+    /// On a condvar: only unparks wake it.
+    Thread(ParkThread),
+}
+
+/// Wakes the driver's thread, wherever it sleeps.
+#[derive(Clone, Debug)]
+enum Unpark {
+    Io(io_driver::Handle),
+    Thread(UnparkThread),
+}
+
+impl Unpark {
+    fn unpark(&self) {
+        match self {
+            Unpark::Io(handle) => handle.unpark(),
+            Unpark::Thread(unpark) => unpark.unpark(),
+        }
+    }
+}
+
+/// The shared half of the driver: wakes it and gives access to its I/O and timer
+/// registrations.
 #[derive(Debug)]
 pub(crate) struct Handle {
-    unpark: UnparkThread,
+    unpark: Unpark,
     /// `None` on a runtime built without `enable_time()`.
     pub(crate) time: Option<time::Handle>,
+    /// `None` on a runtime built without `enable_io()`.
+    pub(crate) io: Option<io_driver::Handle>,
 }
 
 impl Driver {
     pub(crate) fn new(cfg: Cfg) -> io::Result<(Driver, Handle)> {
-        let park = ParkThread::new();
-        let unpark = park.unpark();
+        let (park, unpark, io_handle) = if cfg.enable_io {
+            let (driver, handle) = io_driver::new(cfg.max_io_events)?;
+            (
+                Park::Io(driver),
+                Unpark::Io(handle.clone()),
+                Some(handle),
+            )
+        } else {
+            let park = ParkThread::new();
+            let unpark = park.unpark();
+            (Park::Thread(park), Unpark::Thread(unpark), None)
+        };
         let (time, time_handle) = if cfg.enable_time {
             let wake = unpark.clone();
             let (driver, handle) = time::new(
@@ -66,29 +106,35 @@ impl Driver {
             Handle {
                 unpark,
                 time: time_handle,
+                io: io_handle,
             },
         ))
+    }
+
+    fn sleep(&mut self, timeout: Option<Duration>) {
+        match &mut self.park {
+            Park::Io(io) => io.turn(timeout),
+            Park::Thread(park) => match timeout {
+                Some(timeout) => park.park_timeout(timeout),
+                None => park.park(),
+            },
+        }
     }
 
     /// Sleeps until there is something to do: an unpark, or the next timer. `idle` tells the
     /// paused clock whether the runtime has nothing else to do (see
     /// `runtime_time::driver::Driver::park_timeout`).
     pub(crate) fn park(&mut self, _handle: &Handle, idle: &dyn Fn() -> bool) {
-        match &self.time {
-            None => self.park.park(),
-            Some(time) => {
-                match time.park_timeout(idle) {
-                    Some(timeout) => self.park.park_timeout(timeout),
-                    None => self.park.park(),
-                }
-                time.process();
-            }
+        let timeout = self.time.as_ref().and_then(|time| time.park_timeout(idle));
+        self.sleep(timeout);
+        if let Some(time) = &self.time {
+            time.process();
         }
     }
 
     /// Processes what is ready, waiting at most `duration`.
     pub(crate) fn park_timeout(&mut self, _handle: &Handle, duration: Duration) {
-        self.park.park_timeout(duration);
+        self.sleep(Some(duration));
         if let Some(time) = &self.time {
             time.process();
         }
@@ -100,6 +146,9 @@ impl Driver {
         if let Some(time) = &self.time {
             time.shutdown();
         }
+        if let Park::Io(io) = &mut self.park {
+            io.shutdown();
+        }
     }
 }
 
@@ -109,10 +158,13 @@ impl Handle {
         self.unpark.unpark();
     }
 
-    /// Makes this driver's timers the thread's current ones (or records that the runtime has
-    /// none, so that creating a timer says `enable_time()` is missing).
-    pub(crate) fn enter(&self) -> time::EnterGuard {
-        time::enter(self.time.as_ref())
+    /// Makes this driver's timers and reactor the thread's current ones (or records that the
+    /// runtime has none, so that creating a timer or a socket says what is missing).
+    pub(crate) fn enter(&self) -> (time::EnterGuard, io_driver::EnterGuard) {
+        (
+            time::enter(self.time.as_ref()),
+            io_driver::enter(self.io.as_ref()),
+        )
     }
 
     /// Whether the clock is paused: then idle transitions must poke the driver, which may

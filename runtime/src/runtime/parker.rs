@@ -219,6 +219,7 @@ mod tests {
         let (driver, handle) = Driver::new(driver::Cfg {
             enable_io: false,
             enable_time: false,
+            max_io_events: 1024,
             timer_shards: 1,
             start_paused: false,
         })

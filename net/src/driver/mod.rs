@@ -1,0 +1,232 @@
+//! The reactor: a mio `Poll`, the table of registrations, and the handle sockets capture.
+//!
+//! # Contract
+//!
+//! * **Tokens carry a generation.** A registration lives in a slab slot; its mio token is
+//!   `slot | generation << 32`. A slot is reused only after its registration is dropped, with
+//!   a new generation, so an event still in flight for the old one is recognised as stale and
+//!   dropped: it can never wake the new occupant.
+//! * **Readiness is cached** per registration with the tick of the reactor turn that set it
+//!   (see `scheduled_io.rs`), so a task clearing readiness after `WouldBlock` cannot erase a
+//!   newer event.
+//! * **Waking**: events of one turn are collected under the table's read lock, then readiness
+//!   is set and wakers run with no lock of the reactor held.
+//! * **Interrupting the poll**: one mio `Waker` (`Handle::unpark`). A wake before the poll
+//!   makes the next poll return at once.
+//! * **EINTR** from the poll is retried as "no events".
+//! * **Deregistration** happens when the resource is dropped (`PollEvented`'s drop).
+//! * **Shutdown** marks every registration shut down and wakes its tasks; their next
+//!   operation returns an error instead of waiting forever.
+
+mod current;
+pub mod async_fd;
+pub(crate) mod poll_evented;
+pub mod ready;
+pub(crate) mod registration;
+pub(crate) mod scheduled_io;
+
+use std::io;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::*};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::RwLock;
+use slab::Slab;
+
+pub use self::current::{enter, EnterGuard};
+pub(crate) use self::current::with_current;
+use self::ready::Ready;
+use self::scheduled_io::ScheduledIo;
+
+/// The token of the reactor's own waker.
+const WAKER_TOKEN: mio::Token = mio::Token(usize::MAX);
+const SLOT_MASK: usize = 0xFFFF_FFFF;
+const GENERATION_SHIFT: u32 = 32;
+
+/// The default number of events taken per turn (`Builder::max_io_events_per_tick`).
+pub const DEFAULT_MAX_IO_EVENTS_PER_TICK: usize = 1024;
+
+/// The reactor, owned by whichever thread turns the runtime's driver.
+pub struct Driver {
+    poll: mio::Poll,
+    events: mio::Events,
+    tick: u8,
+    handle: Handle,
+    /// Reused buffer: the registrations an event of this turn is for.
+    dispatch: Vec<(Arc<ScheduledIo>, Ready)>,
+}
+
+/// A reference to a runtime's reactor. Cheap to clone.
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    registry: mio::Registry,
+    waker: mio::Waker,
+    slots: RwLock<Slab<Slot>>,
+    next_generation: AtomicU32,
+    is_shutdown: AtomicBool,
+}
+
+struct Slot {
+    io: Arc<ScheduledIo>,
+    generation: u32,
+}
+
+/// Creates a reactor taking at most `max_events` events per turn.
+pub fn new(max_events: usize) -> io::Result<(Driver, Handle)> {
+    let poll = mio::Poll::new()?;
+    let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
+    let registry = poll.registry().try_clone()?;
+    let handle = Handle {
+        inner: Arc::new(Inner {
+            registry,
+            waker,
+            slots: RwLock::new(Slab::new()),
+            next_generation: AtomicU32::new(0),
+            is_shutdown: AtomicBool::new(false),
+        }),
+    };
+    Ok((
+        Driver {
+            poll,
+            events: mio::Events::with_capacity(max_events.max(1)),
+            tick: 0,
+            handle: handle.clone(),
+            dispatch: Vec::new(),
+        },
+        handle,
+    ))
+}
+
+impl Driver {
+    /// Waits at most `timeout` (`None`: until an event or an unpark) for I/O events, and
+    /// delivers them: readiness set, waiting tasks woken.
+    pub fn turn(&mut self, timeout: Option<Duration>) {
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return,
+            Err(e) => panic!("the I/O reactor's poll failed: {e}"),
+        }
+        self.tick = self.tick.wrapping_add(1);
+        {
+            let slots = self.handle.inner.slots.read();
+            for event in self.events.iter() {
+                let token = event.token();
+                if token == WAKER_TOKEN {
+                    continue;
+                }
+                let (slot, generation) = split_token(token);
+                if let Some(entry) = slots.get(slot) {
+                    if entry.generation == generation {
+                        self.dispatch
+                            .push((entry.io.clone(), Ready::from_mio(event)));
+                    }
+                }
+                // Otherwise a stale event for a registration that is gone: dropped.
+            }
+        }
+        for (io, ready) in self.dispatch.drain(..) {
+            io.set_readiness(self.tick, ready);
+        }
+    }
+
+    /// Marks every registration shut down and wakes its tasks.
+    pub fn shutdown(&mut self) {
+        self.handle.inner.is_shutdown.store(true, Release);
+        let all: Vec<Arc<ScheduledIo>> = self
+            .handle
+            .inner
+            .slots
+            .read()
+            .iter()
+            .map(|(_, s)| s.io.clone())
+            .collect();
+        for io in all {
+            io.shutdown();
+        }
+    }
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("io::Driver").field("tick", &self.tick).finish_non_exhaustive()
+    }
+}
+
+fn split_token(token: mio::Token) -> (usize, u32) {
+    (token.0 & SLOT_MASK, (token.0 >> GENERATION_SHIFT) as u32)
+}
+
+impl Handle {
+    /// Interrupts the reactor's poll (or makes the next one return at once).
+    pub fn unpark(&self) {
+        if let Err(e) = self.inner.waker.wake() {
+            panic!("failed to wake the I/O reactor: {e}");
+        }
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.inner.is_shutdown.load(Acquire)
+    }
+
+    /// Registers `source` for `interest`.
+    pub(crate) fn add_source(
+        &self,
+        source: &mut impl mio::event::Source,
+        interest: ready::Interest,
+    ) -> io::Result<(Arc<ScheduledIo>, usize)> {
+        if self.is_shutdown() {
+            return Err(shutdown_error());
+        }
+        let io = Arc::new(ScheduledIo::new());
+        let generation = self.inner.next_generation.fetch_add(1, Relaxed);
+        let slot = {
+            let mut slots = self.inner.slots.write();
+            if slots.vacant_key() > SLOT_MASK {
+                return Err(io::Error::other("too many I/O registrations"));
+            }
+            slots.insert(Slot {
+                io: io.clone(),
+                generation,
+            })
+        };
+        let token = mio::Token(slot | (generation as usize) << GENERATION_SHIFT);
+        if let Err(e) = self
+            .inner
+            .registry
+            .register(source, token, interest.to_mio())
+        {
+            self.inner.slots.write().remove(slot);
+            return Err(e);
+        }
+        Ok((io, slot))
+    }
+
+    /// Deregisters `source` from the OS.
+    pub(crate) fn deregister_source(&self, source: &mut impl mio::event::Source) -> io::Result<()> {
+        self.inner.registry.deregister(source)
+    }
+
+    /// Frees the table slot of a registration (`slot`, holding `io`).
+    pub(crate) fn release_slot(&self, io: &Arc<ScheduledIo>, slot: usize) {
+        let mut slots = self.inner.slots.write();
+        if slots.get(slot).is_some_and(|s| Arc::ptr_eq(&s.io, io)) {
+            slots.remove(slot);
+        }
+    }
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("io::Handle")
+            .field("registrations", &self.inner.slots.read().len())
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn shutdown_error() -> io::Error {
+    io::Error::other("the runtime's I/O driver has shut down")
+}

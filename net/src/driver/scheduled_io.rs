@@ -1,0 +1,233 @@
+//! The per-registration state the reactor and the resource's tasks share: cached readiness
+//! and the tasks waiting for it.
+//!
+//! # The readiness word
+//!
+//! `readiness` packs `ready bits | tick << TICK_SHIFT | SHUTDOWN`. The reactor ORs in what an
+//! event reported and stamps the word with its tick (a counter of reactor turns). A task that
+//! gets `WouldBlock` clears the bits it saw — but only if the tick is still the one it read:
+//! if the reactor delivered a newer event in between, the bits stay, so that event is not
+//! lost (the resource became ready again after the failed attempt).
+//!
+//! # Waiters
+//!
+//! One waker slot per direction (the task reading, the task writing: what `poll_read` /
+//! `poll_write` use, so a split stream needs no list), plus a list for `readable()` /
+//! `writable()` / `ready()` futures, any number of which may wait at once.
+
+use std::sync::atomic::{AtomicUsize, Ordering::*};
+use std::task::{Context, Poll, Waker};
+
+use parking_lot::Mutex;
+use slab::Slab;
+
+use super::ready::{Interest, Ready};
+
+const READY_MASK: usize = 0xFFFF;
+const TICK_SHIFT: usize = 16;
+const TICK_MASK: usize = 0xFF << TICK_SHIFT;
+const SHUTDOWN: usize = 1 << 24;
+
+/// Which of the two waker slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Read,
+    Write,
+}
+
+impl Direction {
+    pub(crate) fn interest(self) -> Interest {
+        match self {
+            Direction::Read => Interest::READABLE,
+            Direction::Write => Interest::WRITABLE,
+        }
+    }
+}
+
+/// What a task saw when it found the resource ready: pass it back to `clear_readiness`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReadyEvent {
+    pub(crate) tick: u8,
+    pub(crate) ready: Ready,
+    pub(crate) is_shutdown: bool,
+}
+
+#[derive(Default)]
+struct Waiters {
+    reader: Option<Waker>,
+    writer: Option<Waker>,
+    /// `readable()` / `writable()` / `ready()` futures.
+    list: Slab<ListWaiter>,
+}
+
+struct ListWaiter {
+    interest: Interest,
+    waker: Option<Waker>,
+    /// Set when a wake took the waker: the future then re-checks readiness.
+    woken: bool,
+}
+
+/// The shared state of one registration.
+pub(crate) struct ScheduledIo {
+    readiness: AtomicUsize,
+    waiters: Mutex<Waiters>,
+}
+
+impl ScheduledIo {
+    pub(crate) fn new() -> ScheduledIo {
+        ScheduledIo {
+            readiness: AtomicUsize::new(0),
+            waiters: Mutex::new(Waiters::default()),
+        }
+    }
+
+    /// Reactor: ORs `ready` into the cached readiness, stamped with `tick`, and wakes who
+    /// waits for it.
+    pub(crate) fn set_readiness(&self, tick: u8, ready: Ready) {
+        // AcqRel: the Release half publishes the readiness to a task that then reads the
+        // socket; the Acquire half keeps the fetch_update's read of SHUTDOWN current.
+        let _ = self.readiness.fetch_update(AcqRel, Acquire, |current| {
+            let bits = (current & READY_MASK) | ready.as_usize();
+            Some((current & SHUTDOWN) | bits | (usize::from(tick) << TICK_SHIFT))
+        });
+        self.wake(ready);
+    }
+
+    /// Task: clears what `event` reported, unless a newer event arrived since.
+    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
+        // Never clear the closed states: once closed, always "ready" (the next operation
+        // returns the EOF or error at once).
+        let clear = event.ready - Ready::READ_CLOSED - Ready::WRITE_CLOSED;
+        let _ = self.readiness.fetch_update(AcqRel, Acquire, |current| {
+            let tick = ((current & TICK_MASK) >> TICK_SHIFT) as u8;
+            if tick != event.tick {
+                // A newer event: keep it.
+                return None;
+            }
+            let bits = current & READY_MASK & !clear.as_usize();
+            Some((current & !READY_MASK) | bits)
+        });
+    }
+
+    /// Marks the registration shut down (the reactor is going away) and wakes everyone.
+    pub(crate) fn shutdown(&self) {
+        self.readiness.fetch_or(SHUTDOWN, AcqRel);
+        self.wake(Ready::ALL);
+    }
+
+    fn event(&self, interest: Interest) -> ReadyEvent {
+        let current = self.readiness.load(Acquire);
+        ReadyEvent {
+            tick: ((current & TICK_MASK) >> TICK_SHIFT) as u8,
+            ready: Ready::from_usize(current & READY_MASK).intersection(interest),
+            is_shutdown: current & SHUTDOWN != 0,
+        }
+    }
+
+    /// Ready for `direction`, or registers `cx`'s waker in that direction's slot.
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<ReadyEvent> {
+        let interest = direction.interest();
+        let event = self.event(interest);
+        if !event.ready.is_empty() || event.is_shutdown {
+            return Poll::Ready(event);
+        }
+        let mut waiters = self.waiters.lock();
+        let slot = match direction {
+            Direction::Read => &mut waiters.reader,
+            Direction::Write => &mut waiters.writer,
+        };
+        match slot {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => *slot = Some(cx.waker().clone()),
+        }
+        // Check again under the lock: the reactor sets readiness before it takes the lock to
+        // wake, so either we see its readiness now or it sees our waker.
+        let event = self.event(interest);
+        if !event.ready.is_empty() || event.is_shutdown {
+            return Poll::Ready(event);
+        }
+        Poll::Pending
+    }
+
+    /// For a list waiter (`key`, `None` before its first poll): ready for `interest`, or
+    /// (re)registers `cx`'s waker. Returns the key to keep.
+    pub(crate) fn poll_list(
+        &self,
+        cx: &mut Context<'_>,
+        interest: Interest,
+        key: &mut Option<usize>,
+    ) -> Poll<ReadyEvent> {
+        let event = self.event(interest);
+        if !event.ready.is_empty() || event.is_shutdown {
+            if let Some(k) = key.take() {
+                self.waiters.lock().list.try_remove(k);
+            }
+            return Poll::Ready(event);
+        }
+        let mut waiters = self.waiters.lock();
+        let event = self.event(interest);
+        if !event.ready.is_empty() || event.is_shutdown {
+            if let Some(k) = key.take() {
+                waiters.list.try_remove(k);
+            }
+            return Poll::Ready(event);
+        }
+        match key.and_then(|k| waiters.list.get_mut(k)) {
+            Some(waiter) => {
+                waiter.woken = false;
+                match &waiter.waker {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    _ => waiter.waker = Some(cx.waker().clone()),
+                }
+            }
+            None => {
+                *key = Some(waiters.list.insert(ListWaiter {
+                    interest,
+                    waker: Some(cx.waker().clone()),
+                    woken: false,
+                }));
+            }
+        }
+        Poll::Pending
+    }
+
+    /// Drops a list waiter (its future was dropped).
+    pub(crate) fn remove_list_waiter(&self, key: usize) {
+        self.waiters.lock().list.try_remove(key);
+    }
+
+    /// Ready for `interest` right now (no waiting)?
+    pub(crate) fn ready_now(&self, interest: Interest) -> ReadyEvent {
+        self.event(interest)
+    }
+
+    fn wake(&self, ready: Ready) {
+        let mut wakers: Vec<Waker> = Vec::new();
+        {
+            let mut waiters = self.waiters.lock();
+            if ready.satisfies(Interest::READABLE) {
+                wakers.extend(waiters.reader.take());
+            }
+            if ready.satisfies(Interest::WRITABLE) {
+                wakers.extend(waiters.writer.take());
+            }
+            for (_, waiter) in waiters.list.iter_mut() {
+                if ready.satisfies(waiter.interest) || ready.is_error() {
+                    if let Some(w) = waiter.waker.take() {
+                        waiter.woken = true;
+                        wakers.push(w);
+                    }
+                }
+            }
+        }
+        // Outside the lock: a woken task may poll this resource at once on another thread.
+        wakers.into_iter().for_each(Waker::wake);
+    }
+}
+
+impl Drop for ScheduledIo {
+    fn drop(&mut self) {
+        // Nobody can be waiting (the registration is gone), but wake anyone left anyway.
+        self.wake(Ready::ALL);
+    }
+}
