@@ -1,7 +1,17 @@
 //! I/O for `runtime`: the mio-driven reactor, the io traits and utilities, and TCP, UDP and Unix
 //! sockets.
 //!
-//! This crate is a placeholder in the workspace graph (`runtime-sync` ← `runtime-net` ←
-//! `runtime`). It exports nothing yet: the reactor lands with the I/O issue, and until then
-//! `runtime::net` and `runtime::io` do not exist, so code that needs sockets fails to compile
-//! rather than misbehaving at run time.
+//! The crate sits between `runtime-sync` and `runtime` in the workspace graph
+//! (`runtime-sync` ← `runtime-net` ← `runtime`); `runtime` re-exports its modules as
+//! `runtime::io` and `runtime::net`.
+//!
+//! # What is here
+//!
+//! * [`io`]: the async io traits ([`AsyncRead`](io::AsyncRead), [`AsyncWrite`](io::AsyncWrite),
+//!   [`AsyncBufRead`](io::AsyncBufRead), [`AsyncSeek`](io::AsyncSeek)), their extension traits,
+//!   buffering, `copy`, `split`, and in-memory streams. None of it needs a runtime: it works
+//!   under any executor.
+
+#![warn(missing_docs)]
+
+pub mod io;
