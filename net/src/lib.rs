@@ -1,12 +1,29 @@
-//! I/O for `runtime`: the mio-driven reactor, the io traits and utilities, and TCP, UDP and Unix
-//! sockets. Users reach this crate as `runtime::io` and `runtime::net`.
+//! I/O for `runtime`: the mio-driven reactor, the io traits and utilities, TCP, UDP and Unix
+//! sockets, and signals.
+//!
+//! The crate sits between `runtime-sync` and `runtime` in the workspace graph
+//! (`runtime-sync` ← `runtime-net` ← `runtime`); `runtime` re-exports its modules as
+//! `runtime::io`, `runtime::net` and `runtime::signal`.
+//!
+//! # What is here
+//!
+//! * [`io`]: the async io traits ([`AsyncRead`](io::AsyncRead), [`AsyncWrite`](io::AsyncWrite),
+//!   [`AsyncBufRead`](io::AsyncBufRead), [`AsyncSeek`](io::AsyncSeek)), their extension traits,
+//!   buffering, `copy`, `split`, and in-memory streams. None of that needs a runtime: it works
+//!   under any executor. Also [`Interest`](io::Interest), [`Ready`](io::Ready) and
+//!   [`unix::AsyncFd`](io::unix::AsyncFd), which need the reactor.
+//! * [`net`]: sockets, registered with the reactor of the runtime they are created in.
+//! * [`signal`]: `ctrl_c` and Unix signals.
+//! * the reactor itself (`driver`, for the runtime's use): a mio `Poll` and the table of
+//!   registrations; see its module docs for the contract.
 
+#![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
 #[doc(hidden)]
-pub mod driver;
-
-#[doc(hidden)]
 pub mod blocking;
+#[doc(hidden)]
+pub mod driver;
+pub mod io;
 pub mod net;
 pub mod signal;

@@ -27,12 +27,14 @@
 //!   [`broadcast`](sync::broadcast);
 //! * [`time`]: [`sleep`](time::sleep), [`timeout`](time::timeout),
 //!   [`interval`](time::interval), and a clock that tests can pause and advance;
+//! * [`io`]: the async io traits and utilities ([`AsyncReadExt`](io::AsyncReadExt),
+//!   [`BufReader`](io::BufReader), [`copy`](io::copy), [`duplex`](io::duplex), ...);
 //! * the macros [`select!`], [`join!`], [`try_join!`], [`pin!`] and [`task_local!`];
 //! * [`main`] and [`test`]: the attribute macros.
 //!
 //! Two schedulers: the multi-thread, work-stealing one (the default of `Runtime::new()` and
 //! `#[runtime::main]`) and the current-thread one (`Builder::new_current_thread()`,
-//! `#[runtime::test]`'s default). I/O lands in a later release.
+//! `#[runtime::test]`'s default).
 
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -93,6 +95,34 @@ pub mod time {
     pub mod error {
         pub use runtime_time::error::Elapsed;
     }
+}
+
+/// Async I/O: [`AsyncRead`](io::AsyncRead), [`AsyncWrite`](io::AsyncWrite), their extension
+/// traits ([`AsyncReadExt`](io::AsyncReadExt), [`AsyncWriteExt`](io::AsyncWriteExt),
+/// [`AsyncBufReadExt`](io::AsyncBufReadExt), [`AsyncSeekExt`](io::AsyncSeekExt)), buffering
+/// ([`BufReader`](io::BufReader), [`BufWriter`](io::BufWriter)), [`copy`](io::copy),
+/// [`split`](io::split) and the in-memory [`duplex`](io::duplex) pipe.
+///
+/// As tokio's `tokio::io`; none of it needs the I/O driver. See the `runtime-net` crate's `io`
+/// module docs for the contract (short reads and writes, errors, cancel safety, the
+/// cooperative budget) and the deviations from tokio.
+///
+/// ```
+/// # #[runtime::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use runtime::io::{self, AsyncReadExt, AsyncWriteExt};
+///
+/// let (mut a, mut b) = io::duplex(64);
+/// a.write_all(b"hello").await?;
+/// drop(a);
+/// let mut got = String::new();
+/// b.read_to_string(&mut got).await?;
+/// assert_eq!(got, "hello");
+/// # Ok(())
+/// # }
+/// ```
+pub mod io {
+    pub use runtime_net::io::*;
 }
 
 pub use runtime_macros::{main, test};

@@ -1,0 +1,78 @@
+//! Async I/O: the traits, their extension methods, and the utilities built on them.
+//!
+//! The names, signatures and behaviour are tokio's (`tokio::io`), so code moves over with a
+//! search-and-replace; the few deviations are listed below.
+//!
+//! # What is here
+//!
+//! * The traits: [`AsyncRead`] (into a [`ReadBuf`]), [`AsyncWrite`], [`AsyncBufRead`],
+//!   [`AsyncSeek`]; implemented for `&[u8]`, `Vec<u8>`, [`std::io::Cursor`], `Box<T>`,
+//!   `&mut T` and `Pin<P>`.
+//! * The `async` methods: [`AsyncReadExt`], [`AsyncWriteExt`], [`AsyncBufReadExt`],
+//!   [`AsyncSeekExt`].
+//! * Buffering: [`BufReader`], [`BufWriter`], [`BufStream`].
+//! * Pumping: [`copy`], [`copy_buf`], [`copy_bidirectional`].
+//! * Splitting a stream into halves for two tasks: [`split`].
+//! * In-memory streams: [`duplex`], [`simplex`]; and [`empty`], [`sink`], [`repeat`].
+//!
+//! # The contract
+//!
+//! * **No runtime needed.** Nothing here touches the reactor: these types work under any
+//!   executor. (Stdio, `AsyncFd`, `Interest` and `Ready` need the reactor and live with the
+//!   sockets.)
+//! * **Short reads and writes are success.** A read may return fewer bytes than asked for and a
+//!   write may take fewer than offered; a read of 0 bytes into a non-empty buffer is end of
+//!   file, and a write of 0 bytes from a non-empty buffer means the writer is done, which
+//!   `write_all` reports as [`ErrorKind::WriteZero`].
+//! * **Errors.** `read_exact` and the integer readers fail with
+//!   [`ErrorKind::UnexpectedEof`] when the data ends early; `read_to_string` and `read_line`
+//!   fail with [`ErrorKind::InvalidData`] on invalid UTF-8 and then leave the string as it was.
+//! * **Cancellation.** Each method documents whether it is cancel safe, as tokio does. The
+//!   single-operation methods (`read`, `read_buf`, `write`, `write_buf`, `read_until`,
+//!   `fill_buf`, `Lines::next_line`, `Split::next_segment`) are: dropping their future loses
+//!   no data. The "all of it" methods (`read_exact`, `write_all`, the integer readers and
+//!   writers) are not: a dropped future may have transferred part of the data.
+//! * **Cooperative budget.** The in-memory streams ([`DuplexStream`], [`SimplexStream`],
+//!   [`Empty`], [`Sink`], [`Repeat`]) and the copy loops spend one unit of the task's budget
+//!   per operation (see `runtime_sync::coop`), so a task that loops on a source that is always
+//!   ready still yields to the scheduler.
+//!
+//! # Deviations from tokio
+//!
+//! * [`AsyncReadExt::read_buf`] takes `&mut Vec<u8>` instead of any `bytes::BufMut`, and
+//!   [`AsyncWriteExt::write_buf`] / [`AsyncWriteExt::write_all_buf`] take `&mut &[u8]` instead
+//!   of any `bytes::Buf`: this crate does not depend on `bytes`. `Vec<u8>` and `&[u8]` behave
+//!   exactly as their `bytes` impls do.
+//! * The futures returned by the extension methods are `Unpin` (tokio's are `!Unpin`); code
+//!   written for tokio's compiles unchanged.
+
+mod async_buf_read;
+mod async_read;
+mod async_seek;
+mod async_write;
+mod read_buf;
+mod split;
+mod util;
+
+pub use async_buf_read::AsyncBufRead;
+pub use async_read::AsyncRead;
+pub use async_seek::AsyncSeek;
+pub use async_write::AsyncWrite;
+pub use read_buf::ReadBuf;
+pub use split::{split, ReadHalf, WriteHalf};
+pub use std::io::{Error, ErrorKind, Result, SeekFrom};
+pub use util::{
+    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, repeat,
+    simplex, sink, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader,
+    BufStream, BufWriter, Chain, DuplexStream, Empty, Lines, Repeat, SimplexStream, Sink, Split,
+    Take,
+};
+
+pub use crate::driver::ready::{Interest, Ready};
+
+/// Unix-specific I/O: readiness for any file descriptor.
+pub mod unix {
+    pub use crate::driver::async_fd::{
+        AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdTryNewError, TryIoError,
+    };
+}
