@@ -97,7 +97,6 @@ impl From<SignalKind> for std::os::raw::c_int {
 }
 
 /// A stream of notifications of one signal: returned by [`signal`].
-#[derive(Debug)]
 pub struct Signal {
     receiver: PollEvented<mio::net::UnixStream>,
     id: signal_hook_registry::SigId,
@@ -189,6 +188,12 @@ impl Signal {
             // The runtime is shutting down: no more notifications.
             Err(_) => Poll::Ready(None),
         }
+    }
+}
+
+impl std::fmt::Debug for Signal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signal").finish_non_exhaustive()
     }
 }
 

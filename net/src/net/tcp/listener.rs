@@ -1,6 +1,7 @@
 //! `TcpListener`.
 
 use std::fmt;
+use std::os::fd::AsRawFd as _;
 use std::io;
 use std::net::SocketAddr;
 use std::task::{Context, Poll};

@@ -1,6 +1,7 @@
 //! `TcpStream`.
 
 use std::fmt;
+use std::os::fd::AsRawFd as _;
 use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr};
 use std::pin::Pin;
