@@ -354,3 +354,30 @@ fn read_into_empty_buffer_is_ready_with_zero() {
     let mut fut = b.read(&mut empty);
     assert!(matches!(poll_once(&mut fut, &waker), Poll::Ready(Ok(0))));
 }
+
+#[test]
+fn dropped_read_line_keeps_previous_contents_and_complete_chars() {
+    let (_counter, waker) = CountingWaker::new();
+    let (mut tx, rx) = io::duplex(64);
+    let mut rx = BufReader::new(rx);
+    // "ab" then the first byte of a two-byte character.
+    block_on(tx.write_all(b"ab\xc3")).unwrap();
+    let mut s = String::from("old|");
+    {
+        let mut fut = rx.read_line(&mut s);
+        assert!(poll_once(&mut fut, &waker).is_pending());
+    }
+    assert_eq!(s, "old|ab", "never invalid UTF-8, previous contents kept");
+}
+
+#[test]
+fn fill_buf_output_outlives_the_future() {
+    block_on(async {
+        let mut r = BufReader::with_capacity(4, &b"abcdef"[..]);
+        let head: &[u8] = r.fill_buf().await.unwrap();
+        assert_eq!(head, b"abcd");
+        let n = head.len();
+        r.consume(n);
+        assert_eq!(r.fill_buf().await.unwrap(), b"ef");
+    });
+}

@@ -1,7 +1,10 @@
-//! [`empty`], [`sink`] and [`repeat`]: the trivial readers and writers.
+//! [`empty`]: a reader at end of file that is also a writer discarding everything.
 //!
-//! All three are always ready, so each poll spends one unit of the cooperative budget: a task
-//! looping on one still yields to the scheduler.
+//! Always ready, so each poll spends one unit of the cooperative budget (as do [`sink`] and
+//! [`repeat`]): a task looping on one still yields to the scheduler.
+//!
+//! [`sink`]: super::sink
+//! [`repeat`]: super::repeat
 
 use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
@@ -11,7 +14,8 @@ use runtime_sync::coop;
 
 use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 
-fn poll_budget(cx: &mut Context<'_>) -> Poll<()> {
+/// Spends one unit of the cooperative budget for an operation that is always ready.
+pub(crate) fn poll_budget(cx: &mut Context<'_>) -> Poll<()> {
     ready!(coop::poll_proceed(cx)).made_progress();
     Poll::Ready(())
 }
@@ -104,102 +108,5 @@ impl AsyncSeek for Empty {
     fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         ready!(poll_budget(cx));
         Poll::Ready(Ok(0))
-    }
-}
-
-/// A writer that accepts and discards everything. Created by [`sink`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Sink {
-    _private: (),
-}
-
-/// Returns a writer that accepts and discards everything.
-///
-/// # Examples
-///
-/// ```
-/// # #[runtime::main(flavor = "current_thread")]
-/// # async fn main() -> std::io::Result<()> {
-/// use runtime::io::{self, AsyncWriteExt};
-///
-/// let n = io::sink().write(b"gone").await?;
-/// assert_eq!(n, 4);
-/// # Ok(())
-/// # }
-/// ```
-pub fn sink() -> Sink {
-    Sink { _private: () }
-}
-
-impl AsyncWrite for Sink {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        ready!(poll_budget(cx));
-        Poll::Ready(Ok(buf.len()))
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        ready!(poll_budget(cx));
-        Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(poll_budget(cx));
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(poll_budget(cx));
-        Poll::Ready(Ok(()))
-    }
-}
-
-/// A reader that yields one byte over and over, forever. Created by [`repeat`].
-#[derive(Debug, Clone, Copy)]
-pub struct Repeat {
-    byte: u8,
-}
-
-/// Returns a reader that fills every buffer with `byte`, forever.
-///
-/// # Examples
-///
-/// ```
-/// # #[runtime::main(flavor = "current_thread")]
-/// # async fn main() -> std::io::Result<()> {
-/// use runtime::io::{self, AsyncReadExt};
-///
-/// let mut buf = [0u8; 3];
-/// io::repeat(b'z').read_exact(&mut buf).await?;
-/// assert_eq!(&buf, b"zzz");
-/// # Ok(())
-/// # }
-/// ```
-pub fn repeat(byte: u8) -> Repeat {
-    Repeat { byte }
-}
-
-impl AsyncRead for Repeat {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        ready!(poll_budget(cx));
-        let n = buf.remaining();
-        buf.initialize_unfilled_to(n).fill(self.byte);
-        buf.advance(n);
-        Poll::Ready(Ok(()))
     }
 }

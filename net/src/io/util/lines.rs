@@ -158,7 +158,8 @@ impl<R: AsyncBufRead> Split<R> {
     /// # async fn main() -> std::io::Result<()> {
     /// use runtime::io::AsyncBufReadExt;
     ///
-    /// let mut parts = (&b"a,b,,c"[..]).split(b',');
+    /// // (`AsyncBufReadExt::split` by path: slices have an inherent `split` too.)
+    /// let mut parts = AsyncBufReadExt::split(&b"a,b,,c"[..], b',');
     /// let mut all = Vec::new();
     /// while let Some(part) = parts.next_segment().await? {
     ///     all.push(part);
