@@ -205,14 +205,11 @@ both_flavors! {
         let rt = rt();
         within(LIMIT, move || rt.block_on(async {
             let (listener, addr) = listener().await;
-            let server = runtime::spawn(async move {
-                let (s, _) = listener.accept().await.unwrap();
-                // Linger 0: close sends RST.
-                s.set_linger(Some(Duration::ZERO)).unwrap();
-                drop(s);
-            });
             let mut client = TcpStream::connect(addr).await.unwrap();
-            server.await.unwrap();
+            let (s, _) = listener.accept().await.unwrap();
+            // Linger 0: close sends RST.
+            s.set_linger(Some(Duration::ZERO)).unwrap();
+            drop(s);
             runtime::time::sleep(Duration::from_millis(50)).await;
             let mut buf = [0; 8];
             let err = client.read(&mut buf).await.unwrap_err();

@@ -38,6 +38,16 @@ pub(crate) async fn resolve(addr: &(impl ToSocketAddrs + ?Sized)) -> io::Result<
     match addr.to_resolved() {
         Resolved::Ready(addrs) => Ok(addrs),
         Resolved::Lookup(host, port) => {
+            let name = match port {
+                Some(_) => host.as_str(),
+                None => host.rsplit_once(':').map_or("", |(name, _)| name),
+            };
+            if name.is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("invalid socket address {host:?}: no host"),
+                ));
+            }
             crate::blocking::run(move || {
                 use std::net::ToSocketAddrs as _;
                 let addrs = match port {
