@@ -16,7 +16,8 @@ use runtime::sync::broadcast;
 async fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("server") {
-        let listener = TcpListener::bind(args.get(1).map_or("127.0.0.1:7001", String::as_str)).await?;
+        let listener =
+            TcpListener::bind(args.get(1).map_or("127.0.0.1:7001", String::as_str)).await?;
         println!("chat server on {}", listener.local_addr()?);
         return serve(listener).await;
     }
@@ -70,7 +71,9 @@ async fn demo(addr: SocketAddr) -> std::io::Result<()> {
             let (reader, mut writer) = stream.into_split();
             // Let everyone connect before talking.
             runtime::time::sleep(Duration::from_millis(100)).await;
-            writer.write_all(format!("hello from {name}\n").as_bytes()).await?;
+            writer
+                .write_all(format!("hello from {name}\n").as_bytes())
+                .await?;
             let mut lines = BufReader::new(reader).lines();
             let mut heard = Vec::new();
             while heard.len() < 2 {

@@ -109,7 +109,11 @@ async fn client(addr: SocketAddr) -> std::io::Result<()> {
             break;
         }
         for (i, b) in buf[..n].iter().enumerate() {
-            assert_eq!(*b, ((received + i) % (64 * 1024) % 251) as u8, "corrupted stream");
+            assert_eq!(
+                *b,
+                ((received + i) % (64 * 1024) % 251) as u8,
+                "corrupted stream"
+            );
         }
         received += n;
     }

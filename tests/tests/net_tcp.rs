@@ -23,7 +23,9 @@ async fn listener() -> (TcpListener, std::net::SocketAddr) {
 fn spawn_echo(listener: TcpListener) {
     runtime::spawn(async move {
         loop {
-            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
             runtime::spawn(async move {
                 let (mut r, mut w) = socket.split();
                 let _ = runtime::io::copy(&mut r, &mut w).await;
@@ -367,12 +369,21 @@ fn accept_under_emfile_recovers() {
     }
     let exe = std::env::current_exe().unwrap();
     let out = std::process::Command::new(exe)
-        .args(["accept_under_emfile_recovers", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "accept_under_emfile_recovers",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("RUNTIME_EMFILE_CHILD", "1")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "child failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("EMFILE-RECOVERED"), "{stdout}");
 }
 
@@ -392,7 +403,10 @@ fn emfile_child() {
         let mut hoard = Vec::new();
         // SAFETY: plain getrlimit/setrlimit calls on valid structs.
         unsafe {
-            let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+            let mut lim = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
             assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim), 0);
             lim.rlim_cur = 64;
             assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &lim), 0);

@@ -132,7 +132,12 @@ fn signals_reach_a_child_processs_handler() {
     }
     let exe = std::env::current_exe().unwrap();
     let mut child = std::process::Command::new(exe)
-        .args(["signals_reach_a_child_processs_handler", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "signals_reach_a_child_processs_handler",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("RUNTIME_SIGNAL_CHILD", "1")
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -145,7 +150,10 @@ fn signals_reach_a_child_processs_handler() {
     while !seen.contains("LISTENING") {
         let mut buf = [0; 256];
         let n = std::io::Read::read(&mut stdout, &mut buf).unwrap();
-        assert!(n > 0 && start.elapsed() < LIMIT, "child ended early: {seen}");
+        assert!(
+            n > 0 && start.elapsed() < LIMIT,
+            "child ended early: {seen}"
+        );
         seen.push_str(&String::from_utf8_lossy(&buf[..n]));
     }
     for sig in [libc::SIGUSR1, libc::SIGHUP] {
@@ -157,7 +165,10 @@ fn signals_reach_a_child_processs_handler() {
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "child: {seen}{rest}");
-    assert!(rest.contains("GOT-USR1") && rest.contains("GOT-HUP"), "{seen}{rest}");
+    assert!(
+        rest.contains("GOT-USR1") && rest.contains("GOT-HUP"),
+        "{seen}{rest}"
+    );
 }
 
 fn signal_child() {

@@ -18,8 +18,8 @@
 //! * **Shutdown** marks every registration shut down and wakes its tasks; their next
 //!   operation returns an error instead of waiting forever.
 
-mod current;
 pub mod async_fd;
+mod current;
 pub(crate) mod poll_evented;
 pub mod ready;
 pub(crate) mod registration;
@@ -33,8 +33,8 @@ use std::time::Duration;
 use parking_lot::RwLock;
 use slab::Slab;
 
-pub use self::current::{enter, EnterGuard};
 pub(crate) use self::current::with_current;
+pub use self::current::{enter, EnterGuard};
 use self::ready::Ready;
 use self::scheduled_io::ScheduledIo;
 
@@ -152,7 +152,9 @@ impl Driver {
 
 impl std::fmt::Debug for Driver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("io::Driver").field("tick", &self.tick).finish_non_exhaustive()
+        f.debug_struct("io::Driver")
+            .field("tick", &self.tick)
+            .finish_non_exhaustive()
     }
 }
 

@@ -125,7 +125,11 @@ impl ScheduledIo {
     }
 
     /// Ready for `direction`, or registers `cx`'s waker in that direction's slot.
-    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<ReadyEvent> {
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<ReadyEvent> {
         let interest = direction.interest();
         let event = self.event(interest);
         if !event.ready.is_empty() || event.is_shutdown {

@@ -63,7 +63,10 @@ pub(crate) async fn resolve(addr: &(impl ToSocketAddrs + ?Sized)) -> io::Result<
 
 /// Runs `f` on each address in turn, returning the first success or the last error (or an
 /// `InvalidInput` error if there was no address at all).
-pub(crate) async fn each_addr<T, F, Fut>(addr: &(impl ToSocketAddrs + ?Sized), mut f: F) -> io::Result<T>
+pub(crate) async fn each_addr<T, F, Fut>(
+    addr: &(impl ToSocketAddrs + ?Sized),
+    mut f: F,
+) -> io::Result<T>
 where
     F: FnMut(SocketAddr) -> Fut,
     Fut: Future<Output = io::Result<T>>,
@@ -101,7 +104,9 @@ where
 /// # Ok(())
 /// # }
 /// ```
-pub async fn lookup_host<T: ToSocketAddrs>(host: T) -> io::Result<impl Iterator<Item = SocketAddr>> {
+pub async fn lookup_host<T: ToSocketAddrs>(
+    host: T,
+) -> io::Result<impl Iterator<Item = SocketAddr>> {
     Ok(resolve(&host).await?.into_iter())
 }
 

@@ -191,9 +191,10 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        let (n, addr) = std::task::ready!(self.io.registration().poll_io(cx, Direction::Read, || {
-            self.io.recv_from(buf.initialize_unfilled())
-        }))?;
+        let (n, addr) =
+            std::task::ready!(self.io.registration().poll_io(cx, Direction::Read, || {
+                self.io.recv_from(buf.initialize_unfilled())
+            }))?;
         buf.advance(n);
         Poll::Ready(Ok(addr))
     }

@@ -166,23 +166,24 @@ impl Signal {
     /// Polls for the next notification.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
         let mut buf = [0u8; 64];
-        let res = std::task::ready!(self
-            .receiver
-            .registration()
-            .poll_io(cx, Direction::Read, || {
-                // Drain everything: deliveries since the last notification coalesce.
-                let mut total = 0;
-                loop {
-                    match (&*self.receiver).read(&mut buf) {
-                        Ok(0) => return Ok(total),
-                        Ok(n) => total += n,
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock && total > 0 => {
-                            return Ok(total)
+        let res =
+            std::task::ready!(self
+                .receiver
+                .registration()
+                .poll_io(cx, Direction::Read, || {
+                    // Drain everything: deliveries since the last notification coalesce.
+                    let mut total = 0;
+                    loop {
+                        match (&*self.receiver).read(&mut buf) {
+                            Ok(0) => return Ok(total),
+                            Ok(n) => total += n,
+                            Err(e) if e.kind() == io::ErrorKind::WouldBlock && total > 0 => {
+                                return Ok(total)
+                            }
+                            Err(e) => return Err(e),
                         }
-                        Err(e) => return Err(e),
                     }
-                }
-            }));
+                }));
         match res {
             Ok(_) => Poll::Ready(Some(())),
             // The runtime is shutting down: no more notifications.

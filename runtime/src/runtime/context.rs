@@ -70,7 +70,10 @@ pub(crate) struct SetCurrentGuard {
     depth: usize,
     /// The runtime's timers and reactor are current while its context is (restored after
     /// ours).
-    _drivers: (runtime_time::driver::EnterGuard, runtime_net::driver::EnterGuard),
+    _drivers: (
+        runtime_time::driver::EnterGuard,
+        runtime_net::driver::EnterGuard,
+    ),
     _not_send: PhantomData<*const ()>,
 }
 

@@ -80,11 +80,7 @@ impl Driver {
     pub(crate) fn new(cfg: Cfg) -> io::Result<(Driver, Handle)> {
         let (park, unpark, io_handle) = if cfg.enable_io {
             let (driver, handle) = io_driver::new(cfg.max_io_events)?;
-            (
-                Park::Io(driver),
-                Unpark::Io(handle.clone()),
-                Some(handle),
-            )
+            (Park::Io(driver), Unpark::Io(handle.clone()), Some(handle))
         } else {
             let park = ParkThread::new();
             let unpark = park.unpark();

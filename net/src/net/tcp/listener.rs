@@ -1,9 +1,9 @@
 //! `TcpListener`.
 
 use std::fmt;
-use std::os::fd::AsRawFd as _;
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd as _;
 use std::task::{Context, Poll};
 
 use crate::driver::poll_evented::PollEvented;
@@ -92,10 +92,11 @@ impl TcpListener {
 
     /// Polls to accept a new connection.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        let (stream, addr) = std::task::ready!(self
-            .io
-            .registration()
-            .poll_io(cx, Direction::Read, || self.io.accept()))?;
+        let (stream, addr) =
+            std::task::ready!(self
+                .io
+                .registration()
+                .poll_io(cx, Direction::Read, || self.io.accept()))?;
         Poll::Ready(TcpStream::new(stream).map(|s| (s, addr)))
     }
 

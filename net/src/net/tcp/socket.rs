@@ -133,6 +133,8 @@ impl TcpSocket {
 
 impl fmt::Debug for TcpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TcpSocket").field("local_addr", &self.local_addr().ok()).finish()
+        f.debug_struct("TcpSocket")
+            .field("local_addr", &self.local_addr().ok())
+            .finish()
     }
 }

@@ -1,9 +1,9 @@
 //! `TcpStream`.
 
 use std::fmt;
-use std::os::fd::AsRawFd as _;
 use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr};
+use std::os::fd::AsRawFd as _;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -64,7 +64,11 @@ impl TcpStream {
     pub(crate) async fn connect_mio(sys: mio::net::TcpStream) -> io::Result<TcpStream> {
         let stream = TcpStream::new(sys)?;
         // Writable means the connect finished, one way or the other.
-        stream.io.registration().readiness(Interest::WRITABLE).await?;
+        stream
+            .io
+            .registration()
+            .readiness(Interest::WRITABLE)
+            .await?;
         if let Some(e) = stream.io.take_error()? {
             return Err(e);
         }
@@ -212,7 +216,11 @@ impl TcpStream {
     }
 
     /// Runs `f` (an operation on the raw socket) if the stream is ready for `interest`.
-    pub fn try_io<R>(&self, interest: Interest, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
+    pub fn try_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
         self.io.registration().try_io(interest, f)
     }
 
@@ -234,12 +242,18 @@ impl TcpStream {
     }
 
     /// Polls to peek at the incoming data.
-    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<usize>> {
+    pub fn poll_peek(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<usize>> {
         let n = std::task::ready!(self.io.registration().poll_io(cx, Direction::Read, || {
             // SAFETY: `peek` only writes initialized bytes into the slice it is given; the
             // unfilled part is handed to it as plain memory and only the `n` bytes it reports
             // are marked filled.
-            let unfilled = unsafe { &mut *(buf.unfilled_mut() as *mut [std::mem::MaybeUninit<u8>] as *mut [u8]) };
+            let unfilled = unsafe {
+                &mut *(buf.unfilled_mut() as *mut [std::mem::MaybeUninit<u8>] as *mut [u8])
+            };
             self.io.peek(unfilled)
         }))?;
         // SAFETY: `peek` initialized the first `n` bytes of the unfilled part.
@@ -267,9 +281,8 @@ impl TcpStream {
     ) -> Poll<io::Result<()>> {
         // SAFETY: `read` only writes initialized bytes into the slice it is given and we mark
         // exactly the `n` it reports as initialized and filled.
-        let unfilled = unsafe {
-            &mut *(buf.unfilled_mut() as *mut [std::mem::MaybeUninit<u8>] as *mut [u8])
-        };
+        let unfilled =
+            unsafe { &mut *(buf.unfilled_mut() as *mut [std::mem::MaybeUninit<u8>] as *mut [u8]) };
         let n = std::task::ready!(self.io.poll_read_into(cx, unfilled))?;
         // SAFETY: the read initialized the first `n` bytes of the unfilled part.
         unsafe { buf.assume_init(n) };
@@ -277,7 +290,11 @@ impl TcpStream {
         Poll::Ready(Ok(()))
     }
 
-    pub(crate) fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_write_priv(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.io.poll_write_from(cx, buf)
     }
 
@@ -309,7 +326,11 @@ impl AsyncRead for TcpStream {
 }
 
 impl AsyncWrite for TcpStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.poll_write_priv(cx, buf)
     }
 

@@ -62,10 +62,11 @@ impl UnixListener {
 
     /// Polls to accept a connection.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        let (stream, addr) = std::task::ready!(self
-            .io
-            .registration()
-            .poll_io(cx, Direction::Read, || self.io.accept()))?;
+        let (stream, addr) =
+            std::task::ready!(self
+                .io
+                .registration()
+                .poll_io(cx, Direction::Read, || self.io.accept()))?;
         Poll::Ready(UnixStream::new(stream).map(|s| (s, addr)))
     }
 

@@ -41,7 +41,6 @@ impl ReadHalf<'_> {
     pub async fn readable(&self) -> io::Result<()> {
         self.0.readable().await
     }
-
 }
 
 impl WriteHalf<'_> {
@@ -77,7 +76,11 @@ impl AsyncRead for ReadHalf<'_> {
 }
 
 impl AsyncWrite for WriteHalf<'_> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.0.poll_write_priv(cx, buf)
     }
 

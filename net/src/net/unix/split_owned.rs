@@ -88,7 +88,6 @@ impl OwnedReadHalf {
     pub async fn readable(&self) -> io::Result<()> {
         self.inner.readable().await
     }
-
 }
 
 impl OwnedWriteHalf {
@@ -146,7 +145,11 @@ impl AsyncRead for OwnedReadHalf {
 }
 
 impl AsyncWrite for OwnedWriteHalf {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.inner.poll_write_priv(cx, buf)
     }
 

@@ -28,7 +28,11 @@ impl UnixStream {
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let sys = mio::net::UnixStream::connect(path)?;
         let stream = UnixStream::new(sys)?;
-        stream.io.registration().readiness(Interest::WRITABLE).await?;
+        stream
+            .io
+            .registration()
+            .readiness(Interest::WRITABLE)
+            .await?;
         if let Some(e) = stream.io.take_error()? {
             return Err(e);
         }
@@ -124,9 +128,8 @@ impl UnixStream {
     ) -> Poll<io::Result<()>> {
         // SAFETY: `read` only writes initialized bytes into the slice, and exactly the `n` it
         // reports are marked initialized and filled.
-        let unfilled = unsafe {
-            &mut *(buf.unfilled_mut() as *mut [std::mem::MaybeUninit<u8>] as *mut [u8])
-        };
+        let unfilled =
+            unsafe { &mut *(buf.unfilled_mut() as *mut [std::mem::MaybeUninit<u8>] as *mut [u8]) };
         let n = std::task::ready!(self.io.poll_read_into(cx, unfilled))?;
         // SAFETY: the read initialized the first `n` bytes of the unfilled part.
         unsafe { buf.assume_init(n) };
@@ -134,7 +137,11 @@ impl UnixStream {
         Poll::Ready(Ok(()))
     }
 
-    pub(crate) fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_write_priv(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.io.poll_write_from(cx, buf)
     }
 
@@ -165,7 +172,11 @@ impl AsyncRead for UnixStream {
 }
 
 impl AsyncWrite for UnixStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.poll_write_priv(cx, buf)
     }
 
