@@ -45,6 +45,7 @@ mod util;
 #[doc(hidden)]
 pub mod macros;
 
+pub mod compat;
 pub mod runtime;
 pub mod task;
 

@@ -76,3 +76,6 @@ pub mod unix {
         AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdTryNewError, TryIoError,
     };
 }
+
+#[cfg(feature = "futures-io")]
+mod futures_io;
