@@ -25,6 +25,19 @@ pub fn set_spawn_blocking(hook: SpawnBlocking) {
 pub(crate) async fn run<R: Send + 'static>(
     f: impl FnOnce() -> io::Result<R> + Send + 'static,
 ) -> io::Result<R> {
+    spawn(f).await.unwrap_or_else(|_| Err(cancelled()))
+}
+
+/// The error of blocking work the runtime cancelled before it ran.
+pub(crate) fn cancelled() -> io::Error {
+    io::Error::other("the blocking work was cancelled before it ran: the runtime is shutting down")
+}
+
+/// Starts `f` on the blocking pool (or a thread of its own); its result arrives on the
+/// returned channel (closed without a value if the runtime cancelled it).
+pub(crate) fn spawn<R: Send + 'static>(
+    f: impl FnOnce() -> R + Send + 'static,
+) -> runtime_sync::oneshot::Receiver<R> {
     let (tx, rx) = runtime_sync::oneshot::channel();
     let work: Box<dyn FnOnce() + Send> = Box::new(move || {
         let _ = tx.send(f());
@@ -39,9 +52,5 @@ pub(crate) async fn run<R: Send + 'static>(
             .spawn(work)
             .expect("failed to start a thread for blocking work");
     }
-    rx.await.unwrap_or_else(|_| {
-        Err(io::Error::other(
-            "the blocking work was cancelled before it ran: the runtime is shutting down",
-        ))
-    })
+    rx
 }

@@ -79,3 +79,6 @@ pub mod unix {
 
 #[cfg(feature = "futures-io")]
 mod futures_io;
+
+mod stdio;
+pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
