@@ -111,6 +111,26 @@ fn runtime_rt() -> ours::Runtime {
         .unwrap()
 }
 
+/// Driving-path variants: without the busy workers' periodic turns (an `event_interval` no
+/// tick count reaches), and without the monitor's turns.
+fn runtime_rt_no_busy_turns() -> ours::Runtime {
+    runtime::runtime::Builder::new_multi_thread()
+        .worker_threads(WORKERS)
+        .enable_all()
+        .event_interval(u32::MAX)
+        .build()
+        .unwrap()
+}
+
+fn runtime_rt_no_monitor_turns() -> ours::Runtime {
+    runtime::runtime::Builder::new_multi_thread()
+        .worker_threads(WORKERS)
+        .enable_all()
+        .monitor_turns_driver(false)
+        .build()
+        .unwrap()
+}
+
 fn tokio_rt() -> theirs::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(WORKERS)
@@ -124,6 +144,14 @@ fn tcp_echo(c: &mut Criterion) {
     group.sample_size(20);
     let rt = runtime_rt();
     group.bench_function("runtime", |b| b.iter(|| ours::tcp_echo(&rt)));
+    drop(rt);
+    let rt = runtime_rt_no_busy_turns();
+    group.bench_function("runtime_no_busy_turns", |b| b.iter(|| ours::tcp_echo(&rt)));
+    drop(rt);
+    let rt = runtime_rt_no_monitor_turns();
+    group.bench_function("runtime_no_monitor_turns", |b| {
+        b.iter(|| ours::tcp_echo(&rt))
+    });
     drop(rt);
     let rt = tokio_rt();
     group.bench_function("tokio", |b| b.iter(|| theirs::tcp_echo(&rt)));

@@ -18,7 +18,9 @@ use hyper::{Request, Response};
 use runtime::compat::hyper::{HyperIo, HyperTimer};
 use runtime::net::TcpListener;
 
-async fn hello(_: Request<hyper::body::Incoming>) -> Result<Response<Full<&'static [u8]>>, Infallible> {
+async fn hello(
+    _: Request<hyper::body::Incoming>,
+) -> Result<Response<Full<&'static [u8]>>, Infallible> {
     Ok(Response::new(Full::new(&b"Hello, World!"[..])))
 }
 

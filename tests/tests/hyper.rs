@@ -11,9 +11,13 @@ use runtime::compat::hyper::{HyperExecutor, HyperIo, HyperTimer};
 use runtime::net::{TcpListener, TcpStream};
 use runtime_tests::{both_flavors, within};
 
-async fn hello(req: Request<hyper::body::Incoming>) -> Result<Response<Full<std::io::Cursor<Vec<u8>>>>, Infallible> {
+async fn hello(
+    req: Request<hyper::body::Incoming>,
+) -> Result<Response<Full<std::io::Cursor<Vec<u8>>>>, Infallible> {
     let body = format!("Hello, {}!", req.uri().path().trim_start_matches('/'));
-    Ok(Response::new(Full::new(std::io::Cursor::new(body.into_bytes()))))
+    Ok(Response::new(Full::new(std::io::Cursor::new(
+        body.into_bytes(),
+    ))))
 }
 
 both_flavors! {
@@ -83,13 +87,24 @@ fn sockets_implement_futures_io() {
         let (a, b) = runtime::io::duplex(64);
         let mut a = Box::pin(a);
         let mut b = Box::pin(b);
-        let n = std::future::poll_fn(|cx| futures_io::AsyncWrite::poll_write(a.as_mut(), cx, b"hi")).await.unwrap();
+        let n =
+            std::future::poll_fn(|cx| futures_io::AsyncWrite::poll_write(a.as_mut(), cx, b"hi"))
+                .await
+                .unwrap();
         assert_eq!(n, 2);
         let mut buf = [0; 2];
-        let n = std::future::poll_fn(|cx| futures_io::AsyncRead::poll_read(b.as_mut(), cx, &mut buf)).await.unwrap();
+        let n =
+            std::future::poll_fn(|cx| futures_io::AsyncRead::poll_read(b.as_mut(), cx, &mut buf))
+                .await
+                .unwrap();
         assert_eq!(&buf[..n], b"hi");
-        std::future::poll_fn(|cx| futures_io::AsyncWrite::poll_close(a.as_mut(), cx)).await.unwrap();
-        let n = std::future::poll_fn(|cx| futures_io::AsyncRead::poll_read(b.as_mut(), cx, &mut buf)).await.unwrap();
+        std::future::poll_fn(|cx| futures_io::AsyncWrite::poll_close(a.as_mut(), cx))
+            .await
+            .unwrap();
+        let n =
+            std::future::poll_fn(|cx| futures_io::AsyncRead::poll_read(b.as_mut(), cx, &mut buf))
+                .await
+                .unwrap();
         assert_eq!(n, 0);
     });
 }

@@ -34,14 +34,22 @@ fn stdin_to_stdout_through_the_blocking_pool() {
             let mut rest = Vec::new();
             runtime::io::stdin().read_to_end(&mut rest).await.unwrap();
             let mut out = runtime::io::stdout();
-            out.write_all(format!("[rest {}]", rest.len()).as_bytes()).await.unwrap();
+            out.write_all(format!("[rest {}]", rest.len()).as_bytes())
+                .await
+                .unwrap();
             out.flush().await.unwrap();
         });
         return;
     }
     let exe = std::env::current_exe().unwrap();
     let mut child = Command::new(exe)
-        .args(["stdin_to_stdout_through_the_blocking_pool", "--exact", "--nocapture", "--test-threads=1", "-q"])
+        .args([
+            "stdin_to_stdout_through_the_blocking_pool",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+            "-q",
+        ])
         .env("RUNTIME_STDIO_CHILD", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -54,15 +62,39 @@ fn stdin_to_stdout_through_the_blocking_pool() {
         stdin.write_all(&data).unwrap();
     });
     let mut stdout = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     writer.join().unwrap();
     assert!(child.wait().unwrap().success(), "{stderr}");
-    let expected: String = (0..100_000u32).map(|i| (b'A' + (i % 26) as u8) as char).collect();
-    assert!(stdout.contains(&format!("<{expected}>")), "first chunk missing");
-    let second: String = (100_000..200_000u32).map(|i| (b'A' + (i % 26) as u8) as char).collect();
-    assert!(stdout.contains(&format!("<{second}>")), "second chunk missing");
-    assert!(stdout.contains("[rest 50000]"), "{}", &stdout[stdout.len().saturating_sub(200)..]);
+    let expected: String = (0..100_000u32)
+        .map(|i| (b'A' + (i % 26) as u8) as char)
+        .collect();
+    assert!(
+        stdout.contains(&format!("<{expected}>")),
+        "first chunk missing"
+    );
+    let second: String = (100_000..200_000u32)
+        .map(|i| (b'A' + (i % 26) as u8) as char)
+        .collect();
+    assert!(
+        stdout.contains(&format!("<{second}>")),
+        "second chunk missing"
+    );
+    assert!(
+        stdout.contains("[rest 50000]"),
+        "{}",
+        &stdout[stdout.len().saturating_sub(200)..]
+    );
     assert!(stderr.contains("stderr works"), "{stderr}");
 }

@@ -206,26 +206,39 @@ impl ScheduledIo {
     }
 
     fn wake(&self, ready: Ready) {
-        let mut wakers: Vec<Waker> = Vec::new();
-        {
+        // The direction slots are the common case (a stream's reader and writer): no
+        // allocation for them; only list waiters need the vector.
+        let (reader, writer, listed) = {
             let mut waiters = self.waiters.lock();
-            if ready.satisfies(Interest::READABLE) {
-                wakers.extend(waiters.reader.take());
-            }
-            if ready.satisfies(Interest::WRITABLE) {
-                wakers.extend(waiters.writer.take());
-            }
+            let reader = if ready.satisfies(Interest::READABLE) {
+                waiters.reader.take()
+            } else {
+                None
+            };
+            let writer = if ready.satisfies(Interest::WRITABLE) {
+                waiters.writer.take()
+            } else {
+                None
+            };
+            let mut listed: Vec<Waker> = Vec::new();
             for (_, waiter) in waiters.list.iter_mut() {
                 if ready.satisfies(waiter.interest) || ready.is_error() {
                     if let Some(w) = waiter.waker.take() {
                         waiter.woken = true;
-                        wakers.push(w);
+                        listed.push(w);
                     }
                 }
             }
-        }
+            (reader, writer, listed)
+        };
         // Outside the lock: a woken task may poll this resource at once on another thread.
-        wakers.into_iter().for_each(Waker::wake);
+        if let Some(w) = reader {
+            w.wake();
+        }
+        if let Some(w) = writer {
+            w.wake();
+        }
+        listed.into_iter().for_each(Waker::wake);
     }
 }
 

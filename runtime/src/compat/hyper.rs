@@ -152,7 +152,11 @@ impl<T: AsyncRead> hyper::rt::Read for HyperIo<T> {
 }
 
 impl<T: AsyncWrite> hyper::rt::Write for HyperIo<T> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.project().inner.poll_write(cx, buf)
     }
 
@@ -198,7 +202,11 @@ impl<T: hyper::rt::Read> AsyncRead for HyperIo<T> {
 }
 
 impl<T: hyper::rt::Write> AsyncWrite for HyperIo<T> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         hyper::rt::Write::poll_write(self.project().inner, cx, buf)
     }
 

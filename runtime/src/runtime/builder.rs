@@ -38,6 +38,7 @@ pub struct Builder {
     kind: Kind,
     worker_threads: Option<usize>,
     lifo_stealing: bool,
+    monitor_turns_driver: bool,
     /// `None`: one timer-wheel shard per worker.
     timer_shards: Option<usize>,
     start_paused: bool,
@@ -117,6 +118,7 @@ impl Builder {
             kind,
             worker_threads: None,
             lifo_stealing: true,
+            monitor_turns_driver: true,
             timer_shards: None,
             start_paused: false,
             enable_io: false,
@@ -223,6 +225,15 @@ impl Builder {
     #[doc(hidden)]
     pub fn lifo_slot_stealing(&mut self, enabled: bool) -> &mut Self {
         self.lifo_stealing = enabled;
+        self
+    }
+
+    /// Whether the multi-thread runtime's monitor thread turns the driver when no worker
+    /// holds it (default: yes). Only for measuring that path: turning it off lets events and
+    /// timers wait behind workers that are all busy in long polls.
+    #[doc(hidden)]
+    pub fn monitor_turns_driver(&mut self, enabled: bool) -> &mut Self {
+        self.monitor_turns_driver = enabled;
         self
     }
 
@@ -462,6 +473,7 @@ impl Builder {
                 before_park: self.before_park.clone(),
                 after_unpark: self.after_unpark.clone(),
                 lifo_stealing: self.lifo_stealing,
+                monitor_turns_driver: self.monitor_turns_driver,
             },
         );
         let handle = Handle {

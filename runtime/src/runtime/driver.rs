@@ -11,6 +11,7 @@
 //! `unpark` works from any thread and is cheap when the driver is not parked.
 
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use runtime_net::driver as io_driver;
@@ -74,6 +75,8 @@ pub(crate) struct Handle {
     pub(crate) time: Option<time::Handle>,
     /// `None` on a runtime built without `enable_io()`.
     pub(crate) io: Option<io_driver::Handle>,
+    /// Counts turns of the driver, so the monitor can tell whether anyone turned it lately.
+    turns: AtomicU64,
 }
 
 impl Driver {
@@ -103,6 +106,7 @@ impl Driver {
                 unpark,
                 time: time_handle,
                 io: io_handle,
+                turns: AtomicU64::new(0),
             },
         ))
     }
@@ -120,7 +124,8 @@ impl Driver {
     /// Sleeps until there is something to do: an unpark, or the next timer. `idle` tells the
     /// paused clock whether the runtime has nothing else to do (see
     /// `runtime_time::driver::Driver::park_timeout`).
-    pub(crate) fn park(&mut self, _handle: &Handle, idle: &dyn Fn() -> bool) {
+    pub(crate) fn park(&mut self, handle: &Handle, idle: &dyn Fn() -> bool) {
+        handle.count_turn();
         let timeout = self.time.as_ref().and_then(|time| time.park_timeout(idle));
         self.sleep(timeout);
         if let Some(time) = &self.time {
@@ -129,7 +134,8 @@ impl Driver {
     }
 
     /// Processes what is ready, waiting at most `duration`.
-    pub(crate) fn park_timeout(&mut self, _handle: &Handle, duration: Duration) {
+    pub(crate) fn park_timeout(&mut self, handle: &Handle, duration: Duration) {
+        handle.count_turn();
         self.sleep(Some(duration));
         if let Some(time) = &self.time {
             time.process();
@@ -149,6 +155,16 @@ impl Driver {
 }
 
 impl Handle {
+    fn count_turn(&self) {
+        // Relaxed: a hint for the monitor, which only compares two samples.
+        self.turns.fetch_add(1, Relaxed);
+    }
+
+    /// How many times the driver has been turned (parked in or polled).
+    pub(crate) fn turns(&self) -> u64 {
+        self.turns.load(Relaxed)
+    }
+
     /// Wakes the thread parked in the driver, or makes its next park return at once.
     pub(crate) fn unpark(&self) {
         self.unpark.unpark();

@@ -72,6 +72,8 @@ pub(crate) struct Config {
     pub(crate) after_unpark: Option<Callback>,
     /// Whether a searching worker may take the LIFO task of a worker stuck in one poll.
     pub(crate) lifo_stealing: bool,
+    /// Whether the monitor turns the driver when no worker holds it.
+    pub(crate) monitor_turns_driver: bool,
 }
 
 /// The LIFO slot: one task, handed over with atomic swaps so that a searching worker can
