@@ -129,6 +129,22 @@ fn main() {
     if std::env::args().skip(1).any(|a| !a.starts_with('-') && !"http_wrk".contains(a.as_str())) {
         return;
     }
+    // For profiling one server on its own: `HTTP_SERVE_ONLY=runtime|tokio` serves for
+    // `WRK_SECONDS` and prints the address; run wrk (or strace, perf) against it by hand.
+    if let Ok(which) = std::env::var("HTTP_SERVE_ONLY") {
+        let secs: u64 = std::env::var("WRK_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(30);
+        let (addr, keep): (SocketAddr, Box<dyn std::any::Any>) = if which == "tokio" {
+            let (a, rt) = start_tokio();
+            (a, Box::new(rt))
+        } else {
+            let (a, rt) = start_ours();
+            (a, Box::new(rt))
+        };
+        println!("serving {which} on {addr}");
+        std::thread::sleep(std::time::Duration::from_secs(secs));
+        drop(keep);
+        return;
+    }
     let seconds: u32 = std::env::var("WRK_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
     let rounds: u32 = std::env::var("WRK_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
     let (ours_addr, ours_rt) = start_ours();

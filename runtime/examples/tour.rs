@@ -22,7 +22,9 @@
 //! 8. Timers: 10,000 tasks sleep 1–50 ms each (how late they wake is reported), a `timeout`
 //!    cuts off a slow job, an `interval` keeps a beat, and 100,000 timeouts are registered
 //!    and cancelled.
-//! 9. Shutdown: dropping the runtime cancels the tasks that are still waiting, each future
+//! 9. Networking: a loopback TCP echo server; 16 clients do round trips, then one streams
+//!    64 MiB through it; throughput is printed.
+//! 10. Shutdown: dropping the runtime cancels the tasks that are still waiting, each future
 //!    dropped exactly once.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
@@ -53,6 +55,7 @@ async fn main() {
     macros_and_local_tasks().await;
     pipeline().await;
     timers().await;
+    loopback_echo().await.expect("loopback echo failed");
     // Shutdown needs a runtime of its own to drop: it runs on a fresh one, outside this one.
     let shutdown = runtime::task::spawn_blocking(shutdown_drops_every_task);
     shutdown.await.expect("shutdown demo panicked");
@@ -405,6 +408,91 @@ async fn timers() {
     );
 }
 
+/// 9. A loopback echo server and its clients.
+async fn loopback_echo() -> std::io::Result<()> {
+    use runtime::io::{AsyncReadExt, AsyncWriteExt};
+    use runtime::net::{TcpListener, TcpStream};
+
+    const CLIENTS: usize = 16;
+    const TRIPS: usize = 2_000;
+    const STREAM: usize = 64 << 20;
+
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let server = runtime::spawn(async move {
+        let mut connections = JoinSet::new();
+        for _ in 0..=CLIENTS {
+            let (mut socket, _) = listener.accept().await?;
+            connections.spawn(async move {
+                let (mut reader, mut writer) = socket.split();
+                let echoed = runtime::io::copy(&mut reader, &mut writer).await;
+                let _ = writer.shutdown().await;
+                echoed
+            });
+        }
+        let mut total = 0;
+        for echoed in connections.join_all().await {
+            total += echoed?;
+        }
+        Ok::<u64, std::io::Error>(total)
+    });
+
+    let start = Instant::now();
+    let mut clients = JoinSet::new();
+    for _ in 0..CLIENTS {
+        clients.spawn(async move {
+            let mut stream = TcpStream::connect(addr).await?;
+            stream.set_nodelay(true)?;
+            let mut reply = [0u8; 64];
+            for i in 0..TRIPS {
+                let message = [(i % 251) as u8; 64];
+                stream.write_all(&message).await?;
+                stream.read_exact(&mut reply).await?;
+                assert_eq!(reply, message);
+            }
+            stream.shutdown().await?;
+            Ok::<(), std::io::Error>(())
+        });
+    }
+    for client in clients.join_all().await {
+        client?;
+    }
+    let trips_took = start.elapsed();
+
+    let start = Instant::now();
+    let (mut reader, mut writer) = TcpStream::connect(addr).await?.into_split();
+    let sender = runtime::spawn(async move {
+        let chunk = vec![42u8; 256 * 1024];
+        for _ in 0..STREAM / chunk.len() {
+            writer.write_all(&chunk).await?;
+        }
+        writer.shutdown().await
+    });
+    let mut received = 0usize;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = reader.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        assert!(buf[..n].iter().all(|b| *b == 42));
+        received += n;
+    }
+    sender.await.expect("sender panicked")?;
+    let stream_took = start.elapsed();
+    let echoed = server.await.expect("server panicked")?;
+    println!(
+        "9. loopback echo: {CLIENTS} clients x {TRIPS} round trips of 64 bytes in \
+         {trips_took:.1?} ({:.0} round trips/s); {} MiB streamed through and back in \
+         {stream_took:.1?} ({:.0} MiB/s); the server echoed {} bytes in all",
+        (CLIENTS * TRIPS) as f64 / trips_took.as_secs_f64(),
+        received >> 20,
+        (received >> 20) as f64 / stream_took.as_secs_f64(),
+        echoed
+    );
+    Ok(())
+}
+
 /// Counts how many futures were dropped.
 struct DropCounter(Arc<AtomicUsize>);
 
@@ -414,7 +502,7 @@ impl Drop for DropCounter {
     }
 }
 
-/// 9. Dropping a runtime cancels what is still waiting.
+/// 10. Dropping a runtime cancels what is still waiting.
 fn shutdown_drops_every_task() {
     let dropped = Arc::new(AtomicUsize::new(0));
     let rt = runtime::runtime::Builder::new_multi_thread()
@@ -443,7 +531,7 @@ fn shutdown_drops_every_task() {
     let start = Instant::now();
     rt.shutdown_timeout(Duration::from_secs(1));
     println!(
-        "9. shutdown: {PARKED_AT_SHUTDOWN} waiting tasks, {} futures dropped (each exactly once) \
+        "10. shutdown: {PARKED_AT_SHUTDOWN} waiting tasks, {} futures dropped (each exactly once) \
          in {:.1?}",
         dropped.load(Relaxed),
         start.elapsed()
