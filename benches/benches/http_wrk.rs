@@ -20,7 +20,9 @@ use hyper::{Request, Response};
 
 const WORKERS: usize = 2;
 
-async fn hello(_: Request<hyper::body::Incoming>) -> Result<Response<Full<&'static [u8]>>, Infallible> {
+async fn hello(
+    _: Request<hyper::body::Incoming>,
+) -> Result<Response<Full<&'static [u8]>>, Infallible> {
     Ok(Response::new(Full::new(&b"Hello, World!"[..])))
 }
 
@@ -51,7 +53,10 @@ fn start_ours() -> (SocketAddr, runtime::runtime::Runtime) {
             runtime::spawn(async move {
                 let _ = hyper::server::conn::http1::Builder::new()
                     .timer(runtime::compat::hyper::HyperTimer)
-                    .serve_connection(runtime::compat::hyper::HyperIo::new(stream), service_fn(hello))
+                    .serve_connection(
+                        runtime::compat::hyper::HyperIo::new(stream),
+                        service_fn(hello),
+                    )
                     .await;
             });
         }
@@ -126,13 +131,19 @@ fn parse_latency(v: &str) -> f64 {
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter that does not match "http" skips us.
-    if std::env::args().skip(1).any(|a| !a.starts_with('-') && !"http_wrk".contains(a.as_str())) {
+    if std::env::args()
+        .skip(1)
+        .any(|a| !a.starts_with('-') && !"http_wrk".contains(a.as_str()))
+    {
         return;
     }
     // For profiling one server on its own: `HTTP_SERVE_ONLY=runtime|tokio` serves for
     // `WRK_SECONDS` and prints the address; run wrk (or strace, perf) against it by hand.
     if let Ok(which) = std::env::var("HTTP_SERVE_ONLY") {
-        let secs: u64 = std::env::var("WRK_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(30);
+        let secs: u64 = std::env::var("WRK_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(30);
         let (addr, keep): (SocketAddr, Box<dyn std::any::Any>) = if which == "tokio" {
             let (a, rt) = start_tokio();
             (a, Box::new(rt))
@@ -145,8 +156,14 @@ fn main() {
         drop(keep);
         return;
     }
-    let seconds: u32 = std::env::var("WRK_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
-    let rounds: u32 = std::env::var("WRK_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
+    let seconds: u32 = std::env::var("WRK_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let rounds: u32 = std::env::var("WRK_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
     let (ours_addr, ours_rt) = start_ours();
     let (tokio_addr, tokio_rt) = start_tokio();
     // Warm both up.

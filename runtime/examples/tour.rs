@@ -25,7 +25,7 @@
 //! 9. Networking: a loopback TCP echo server; 16 clients do round trips, then one streams
 //!    64 MiB through it; throughput is printed.
 //! 10. Shutdown: dropping the runtime cancels the tasks that are still waiting, each future
-//!    dropped exactly once.
+//!     dropped exactly once.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;

@@ -118,14 +118,10 @@ impl Driver {
                 if token == WAKER_TOKEN {
                     continue;
                 }
-                let (slot, generation) = split_token(token);
-                if let Some(entry) = slots.get(slot) {
-                    if entry.generation == generation {
-                        self.dispatch
-                            .push((entry.io.clone(), Ready::from_mio(event)));
-                    }
+                // A stale event for a registration that is gone finds nothing: dropped.
+                if let Some(io) = lookup(&slots, token) {
+                    self.dispatch.push((io.clone(), Ready::from_mio(event)));
                 }
-                // Otherwise a stale event for a registration that is gone: dropped.
             }
         }
         for (io, ready) in self.dispatch.drain(..) {
@@ -162,6 +158,19 @@ fn split_token(token: mio::Token) -> (usize, u32) {
     (token.0 & SLOT_MASK, (token.0 >> GENERATION_SHIFT) as u32)
 }
 
+fn make_token(slot: usize, generation: u32) -> mio::Token {
+    mio::Token(slot | (generation as usize) << GENERATION_SHIFT)
+}
+
+/// The registration an event's token names, if it is still the one in that slot.
+fn lookup(slots: &Slab<Slot>, token: mio::Token) -> Option<&Arc<ScheduledIo>> {
+    let (slot, generation) = split_token(token);
+    slots
+        .get(slot)
+        .filter(|entry| entry.generation == generation)
+        .map(|entry| &entry.io)
+}
+
 impl Handle {
     /// Interrupts the reactor's poll (or makes the next one return at once).
     pub fn unpark(&self) {
@@ -195,7 +204,7 @@ impl Handle {
                 generation,
             })
         };
-        let token = mio::Token(slot | (generation as usize) << GENERATION_SHIFT);
+        let token = make_token(slot, generation);
         if let Err(e) = self
             .inner
             .registry
@@ -231,4 +240,64 @@ impl std::fmt::Debug for Handle {
 
 pub(crate) fn shutdown_error() -> io::Error {
     io::Error::other("the runtime's I/O driver has shut down")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stale_token_never_reaches_the_registration_that_reused_its_slot() {
+        let mut slots = Slab::new();
+        let first = Arc::new(ScheduledIo::new());
+        let slot = slots.insert(Slot {
+            io: first.clone(),
+            generation: 7,
+        });
+        let old_token = make_token(slot, 7);
+        assert!(Arc::ptr_eq(lookup(&slots, old_token).unwrap(), &first));
+        // The first registration goes away; a new one takes the same slot.
+        slots.remove(slot);
+        let second = Arc::new(ScheduledIo::new());
+        let reused = slots.insert(Slot {
+            io: second.clone(),
+            generation: 8,
+        });
+        assert_eq!(reused, slot);
+        assert!(
+            lookup(&slots, old_token).is_none(),
+            "a stale event reached a reused slot"
+        );
+        assert!(Arc::ptr_eq(
+            lookup(&slots, make_token(slot, 8)).unwrap(),
+            &second
+        ));
+        assert!(lookup(&slots, make_token(slot + 1, 8)).is_none());
+    }
+
+    #[test]
+    fn readiness_cleared_after_a_newer_event_is_kept() {
+        use scheduled_io::{Direction, ReadyEvent};
+        let io = ScheduledIo::new();
+        io.set_readiness(1, Ready::READABLE);
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let std::task::Poll::Ready(seen) = io.poll_ready(&mut cx, Direction::Read) else {
+            panic!("readable was not reported");
+        };
+        // A newer event arrives before the task's WouldBlock clears what it saw.
+        io.set_readiness(2, Ready::READABLE);
+        io.clear_readiness(seen);
+        assert!(
+            io.poll_ready(&mut cx, Direction::Read).is_ready(),
+            "the newer event was lost"
+        );
+        // Clearing with the current tick does clear.
+        let std::task::Poll::Ready(now) = io.poll_ready(&mut cx, Direction::Read) else {
+            unreachable!()
+        };
+        io.clear_readiness(now);
+        assert!(io.poll_ready(&mut cx, Direction::Read).is_pending());
+        let _: Option<ReadyEvent> = None;
+    }
 }
