@@ -186,3 +186,40 @@ fn signal_child() {
         println!("GOT-HUP");
     });
 }
+
+both_flavors! {
+    fn async_fd_waits_for_a_raw_descriptor() {
+        use std::io::{Read, Write};
+        use runtime::io::unix::AsyncFd;
+        let rt = rt();
+        within(LIMIT, move || rt.block_on(async {
+            let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
+            a.set_nonblocking(true).unwrap();
+            let fd = AsyncFd::new(a).unwrap();
+            let writer = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                b.write_all(b"raw").unwrap();
+                b
+            });
+            let mut buf = [0; 8];
+            let n = loop {
+                let mut guard = fd.readable().await.unwrap();
+                match guard.try_io(|inner| inner.get_ref().read(&mut buf)) {
+                    Ok(res) => break res.unwrap(),
+                    Err(_would_block) => continue,
+                }
+            };
+            assert_eq!(&buf[..n], b"raw");
+            // Nothing more: a read now would block, and the guard clears readiness.
+            let mut guard = fd.readable().await;
+            if let Ok(g) = guard.as_mut() {
+                let r = g.try_io(|inner| inner.get_ref().read(&mut buf));
+                assert!(r.is_err(), "read data that was not there");
+            }
+            drop(guard);
+            let _b = writer.join().unwrap();
+            let inner = fd.into_inner();
+            drop(inner);
+        }));
+    }
+}
