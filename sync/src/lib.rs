@@ -49,6 +49,8 @@ pub use rwlock::{
 pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 
 #[cfg(all(test, loom))]
+mod loom_barrier_once_cell;
+#[cfg(all(test, loom))]
 mod loom_semaphore_notify;
 
 // mpsc and AtomicWaker (section owned by the mpsc work).
