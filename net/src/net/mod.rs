@@ -8,6 +8,7 @@
 //! they never panic on bad input.
 
 mod addr;
+mod halves;
 pub mod tcp;
 mod udp;
 pub mod unix;

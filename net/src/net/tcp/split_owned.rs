@@ -3,7 +3,7 @@
 use std::error::Error;
 use std::fmt;
 use std::io;
-use std::net::{Shutdown, SocketAddr};
+use std::net::Shutdown;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -11,185 +11,11 @@ use std::task::{Context, Poll};
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use crate::net::TcpStream;
 
-/// The read half of an owned split; can move to another task.
-#[derive(Debug)]
-pub struct OwnedReadHalf {
-    inner: Arc<TcpStream>,
-}
-
-/// The write half of an owned split. Dropping it (or `poll_shutdown`) shuts the write side
-/// down, unless [`forget`](Self::forget) was called.
-#[derive(Debug)]
-pub struct OwnedWriteHalf {
-    inner: Arc<TcpStream>,
-    shutdown_on_drop: bool,
-}
-
-/// The halves given to `reunite` came from different streams; here they are back.
-#[derive(Debug)]
-pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
-
-impl fmt::Display for ReuniteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("tried to reunite halves that are not from the same socket")
-    }
-}
-
-impl Error for ReuniteError {}
-
-pub(crate) fn split_owned(stream: TcpStream) -> (OwnedReadHalf, OwnedWriteHalf) {
-    let inner = Arc::new(stream);
-    (
-        OwnedReadHalf {
-            inner: inner.clone(),
-        },
-        OwnedWriteHalf {
-            inner,
-            shutdown_on_drop: true,
-        },
-    )
-}
+crate::net::halves::owned_halves!(TcpStream, std::net::SocketAddr);
 
 impl OwnedReadHalf {
-    /// Puts the stream back together.
-    ///
-    /// # Errors
-    ///
-    /// [`ReuniteError`] (with both halves) if they come from different streams.
-    pub fn reunite(self, other: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
-        if !Arc::ptr_eq(&self.inner, &other.inner) {
-            return Err(ReuniteError(self, other));
-        }
-        let mut other = other;
-        other.shutdown_on_drop = false;
-        let inner = other.inner.clone();
-        drop(other);
-        drop(self.inner);
-        Ok(Arc::try_unwrap(inner).expect("a TcpStream half outlived its reunion"))
-    }
-
-    /// The peer's address.
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.peer_addr()
-    }
-
-    /// The local address.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.local_addr()
-    }
-
-    /// Reads without waiting.
-    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.try_read(buf)
-    }
-
-    /// Waits until readable.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.inner.readable().await
-    }
-
     /// Peeks at the incoming data.
     pub async fn peek(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.peek(buf).await
-    }
-}
-
-impl OwnedWriteHalf {
-    /// See [`OwnedReadHalf::reunite`].
-    ///
-    /// # Errors
-    ///
-    /// As there.
-    pub fn reunite(self, other: OwnedReadHalf) -> Result<TcpStream, ReuniteError> {
-        other.reunite(self)
-    }
-
-    /// Drops the half without shutting the write side down.
-    pub fn forget(mut self) {
-        self.shutdown_on_drop = false;
-    }
-
-    /// The peer's address.
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.peer_addr()
-    }
-
-    /// The local address.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.local_addr()
-    }
-
-    /// Writes without waiting.
-    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.try_write(buf)
-    }
-
-    /// Waits until writable.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.inner.writable().await
-    }
-}
-
-impl Drop for OwnedWriteHalf {
-    fn drop(&mut self) {
-        if self.shutdown_on_drop {
-            let _ = self.inner.shutdown_std(Shutdown::Write);
-        }
-    }
-}
-
-impl AsyncRead for OwnedReadHalf {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        self.inner.poll_read_priv(cx, buf)
-    }
-}
-
-impl AsyncWrite for OwnedWriteHalf {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.inner.poll_write_priv(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.inner.poll_write_vectored_priv(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let res = self.inner.shutdown_std(Shutdown::Write);
-        if res.is_ok() {
-            self.shutdown_on_drop = false;
-        }
-        Poll::Ready(res)
-    }
-}
-
-impl AsRef<TcpStream> for OwnedReadHalf {
-    fn as_ref(&self) -> &TcpStream {
-        &self.inner
-    }
-}
-
-impl AsRef<TcpStream> for OwnedWriteHalf {
-    fn as_ref(&self) -> &TcpStream {
-        &self.inner
     }
 }
