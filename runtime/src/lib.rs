@@ -71,8 +71,8 @@ pub mod signal {
 /// `enable_all()`; the runtimes of `#[runtime::main]` and `#[runtime::test]` have it). They
 /// have millisecond granularity, never fire early, and cancel in O(1) when dropped; see the
 /// `runtime-time` crate docs for the full contract. With the `test-util` feature the clock
-/// can be paused and advanced ([`pause`](time::pause), [`advance`](time::advance),
-/// `Builder::start_paused`), on both schedulers.
+/// can be paused and advanced (`time::pause`, `time::advance`, `Builder::start_paused`), on
+/// both schedulers.
 ///
 /// ```
 /// # #[runtime::main(flavor = "current_thread")]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 /// A measurement of a monotonically nondecreasing clock, as `std::time::Instant`, read from
 /// the runtime's clock: with the `test-util` feature and the clock paused
-/// ([`pause`](crate::pause)), `Instant::now()` stands still until time is advanced.
+/// (`time::pause()`), `Instant::now()` stands still until time is advanced.
 ///
 /// ```
 /// use runtime_time::{Duration, Instant};

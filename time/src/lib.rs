@@ -20,8 +20,8 @@
 //! * **Misuse** (a timer created outside a runtime, or on one built without
 //!   `enable_time()`) panics at creation with a message that names the fix.
 //!
-//! With the `test-util` feature, the clock can be paused and advanced: [`pause`],
-//! [`resume`], [`advance`], and `Builder::start_paused(true)`.
+//! With the `test-util` feature, the clock can be paused and advanced: `pause`, `resume`,
+//! `advance`, and `Builder::start_paused(true)`.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
