@@ -156,8 +156,10 @@ impl Driver {
 
 impl Handle {
     fn count_turn(&self) {
-        // Relaxed: a hint for the monitor, which only compares two samples.
-        self.turns.fetch_add(1, Relaxed);
+        // Called only by the holder of the driver's lock, so a plain load and store (no RMW)
+        // cannot lose a count. Relaxed: a hint for the monitor, which compares two samples.
+        self.turns
+            .store(self.turns.load(Relaxed).wrapping_add(1), Relaxed);
     }
 
     /// How many times the driver has been turned (parked in or polled).
