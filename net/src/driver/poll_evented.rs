@@ -64,12 +64,27 @@ where
     E: mio::event::Source,
     for<'a> &'a E: Read + Write,
 {
-    /// Reads into `buf` once readable. Returns the number of bytes read (0: EOF).
-    pub(crate) fn poll_read_into(
+    /// Reads into the unfilled part of `buf` once readable, without zeroing it first; fills
+    /// (and marks initialized) exactly what the read returned. Nothing filled means EOF.
+    pub(crate) fn poll_read_buf(
         &self,
         cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
+        buf: &mut crate::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        // SAFETY: `read(2)` only writes bytes into the memory it is given (it never reads
+        // it), so handing it the unfilled, possibly uninitialized part is sound; we then mark
+        // exactly the `n` bytes it reports as initialized and filled.
+        let unfilled =
+            unsafe { &mut *(buf.unfilled_mut() as *mut [std::mem::MaybeUninit<u8>] as *mut [u8]) };
+        let n = std::task::ready!(self.poll_read_into(cx, unfilled))?;
+        // SAFETY: the read initialized the first `n` bytes of the unfilled part.
+        unsafe { buf.assume_init(n) };
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+
+    /// Reads into `buf` once readable. Returns the number of bytes read (0: EOF).
+    fn poll_read_into(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         let len = buf.len();
         loop {
             let event = std::task::ready!(self.registration.poll_ready(cx, Direction::Read))?;

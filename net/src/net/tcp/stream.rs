@@ -247,17 +247,10 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<usize>> {
-        let n = std::task::ready!(self.io.registration().poll_io(cx, Direction::Read, || {
-            // SAFETY: `peek` only writes initialized bytes into the slice it is given; the
-            // unfilled part is handed to it as plain memory and only the `n` bytes it reports
-            // are marked filled.
-            let unfilled = unsafe {
-                &mut *(buf.unfilled_mut() as *mut [std::mem::MaybeUninit<u8>] as *mut [u8])
-            };
-            self.io.peek(unfilled)
-        }))?;
-        // SAFETY: `peek` initialized the first `n` bytes of the unfilled part.
-        unsafe { buf.assume_init(n) };
+        // Peeking is rare: zeroing the unfilled part first keeps it free of `unsafe`.
+        let n = std::task::ready!(self.io.registration().poll_io(cx, Direction::Read, || self
+            .io
+            .peek(buf.initialize_unfilled())))?;
         buf.advance(n);
         Poll::Ready(Ok(n))
     }
@@ -279,15 +272,7 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        // SAFETY: `read` only writes initialized bytes into the slice it is given and we mark
-        // exactly the `n` it reports as initialized and filled.
-        let unfilled =
-            unsafe { &mut *(buf.unfilled_mut() as *mut [std::mem::MaybeUninit<u8>] as *mut [u8]) };
-        let n = std::task::ready!(self.io.poll_read_into(cx, unfilled))?;
-        // SAFETY: the read initialized the first `n` bytes of the unfilled part.
-        unsafe { buf.assume_init(n) };
-        buf.advance(n);
-        Poll::Ready(Ok(()))
+        self.io.poll_read_buf(cx, buf)
     }
 
     pub(crate) fn poll_write_priv(

@@ -126,15 +126,7 @@ impl UnixStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        // SAFETY: `read` only writes initialized bytes into the slice, and exactly the `n` it
-        // reports are marked initialized and filled.
-        let unfilled =
-            unsafe { &mut *(buf.unfilled_mut() as *mut [std::mem::MaybeUninit<u8>] as *mut [u8]) };
-        let n = std::task::ready!(self.io.poll_read_into(cx, unfilled))?;
-        // SAFETY: the read initialized the first `n` bytes of the unfilled part.
-        unsafe { buf.assume_init(n) };
-        buf.advance(n);
-        Poll::Ready(Ok(()))
+        self.io.poll_read_buf(cx, buf)
     }
 
     pub(crate) fn poll_write_priv(
