@@ -20,7 +20,9 @@
 //! number of `notify_waiters` calls so far. The permit is stored and consumed lock-free;
 //! `WAITING` is entered and left only under the waiter-list lock, and the call counter only
 //! changes under it, so a `Notified` that remembers the counter from its creation can tell a
-//! `notify_waiters` happened without being queued. Waiters sit in a [`WaitList`].
+//! `notify_waiters` happened without being queued. Waiters sit in a [`WaitList`]; a notifier
+//! removes the node it picks and records the outcome in the future's own [`Signal`], so a
+//! woken `Notified` completes without taking the lock (`util/signal.rs` has the protocol).
 
 use std::fmt;
 use std::future::Future;
@@ -28,8 +30,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll, Waker};
 
+use pin_project_lite::pin_project;
+
 use crate::coop;
 use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering::SeqCst};
+use crate::util::signal::{Signal, SignalRef, PENDING};
 use crate::util::wait_list::WaitList;
 use crate::util::wake_list::WakeList;
 
@@ -74,17 +79,15 @@ pub struct Notify {
 
 struct Waiter {
     waker: Option<Waker>,
-    /// Set (and the waiter unlinked) by the notifier that picked it.
-    notification: Option<Notification>,
+    /// The queued future's outcome; set by the notifier that removes this node.
+    signal: SignalRef,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Notification {
-    /// Picked by `notify_one`/`notify_last`: must be passed on if the future is dropped.
-    One,
-    /// Woken by `notify_waiters`.
-    All,
-}
+/// Outcome of a `Notified` picked by `notify_one`/`notify_last`: it must be passed on if the
+/// future is dropped before it reports it.
+const PICKED_ONE: usize = 1;
+/// Outcome of a `Notified` woken by `notify_waiters`.
+const WOKEN_ALL: usize = 2;
 
 #[derive(Clone, Copy)]
 enum Strategy {
@@ -94,32 +97,60 @@ enum Strategy {
     Lifo,
 }
 
-/// The future of [`Notify::notified`]: completes when notified.
-#[must_use = "futures do nothing unless polled"]
-pub struct Notified<'a> {
-    notify: &'a Notify,
-    inner: Waiting,
+pin_project! {
+    /// The future of [`Notify::notified`]: completes when notified.
+    ///
+    /// It is `!Unpin` (it may sit in the `Notify`'s queue); pin it to poll it by hand, or to
+    /// call [`enable`](Notified::enable).
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Notified<'a> {
+        notify: &'a Notify,
+        #[pin]
+        inner: Waiting,
+    }
+
+    impl PinnedDrop for Notified<'_> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            this.notify.drop_waiting(this.inner);
+        }
+    }
 }
 
-/// The future of [`Notify::notified_owned`]: like [`Notified`], owning a reference to the
-/// `Notify`.
-#[must_use = "futures do nothing unless polled"]
-pub struct OwnedNotified {
-    notify: Arc<Notify>,
-    inner: Waiting,
+pin_project! {
+    /// The future of [`Notify::notified_owned`]: like [`Notified`], owning a reference to the
+    /// `Notify`.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct OwnedNotified {
+        notify: Arc<Notify>,
+        #[pin]
+        inner: Waiting,
+    }
+
+    impl PinnedDrop for OwnedNotified {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            this.notify.drop_waiting(this.inner);
+        }
+    }
 }
 
-/// The state a `Notified` keeps.
-#[derive(Debug)]
-struct Waiting {
-    /// `notify_waiters` calls when the future was created.
-    calls: usize,
-    stage: Stage,
+pin_project! {
+    /// The state a `Notified` keeps: the `notify_waiters` calls when it was created, its
+    /// stage, and the `signal` where a notifier records the outcome once it is queued.
+    #[derive(Debug)]
+    struct Waiting {
+        calls: usize,
+        stage: Stage,
+        #[pin]
+        signal: Signal,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
     Init,
+    /// In the wait list under this key, unless `signal` says a notifier removed it.
     Queued(usize),
     Done,
 }
@@ -172,6 +203,7 @@ impl Notify {
         Waiting {
             calls: calls(self.state.load(SeqCst)),
             stage: Stage::Init,
+            signal: Signal::new(),
         }
     }
 
@@ -230,15 +262,16 @@ impl Notify {
             Strategy::Lifo => waiters.pop_back(),
         }
         .expect("WAITING with an empty wait list");
-        let waiter = waiters.get_mut(key);
-        waiter.notification = Some(Notification::One);
-        let waker = waiter.waker.take();
+        let waiter = waiters.remove(key);
         if waiters.is_empty() {
             // WAITING is left only under the lock; nothing else changes the word meanwhile.
             self.state.store(calls(cur) | EMPTY, SeqCst);
         }
+        // SAFETY: we hold the lock and have just removed the node that held the reference
+        // (the protocol of `util/signal.rs`).
+        unsafe { waiter.signal.set(PICKED_ONE) };
         drop(waiters);
-        waker
+        waiter.waker
     }
 
     /// Wakes every task waiting now, and every `Notified` created before this call that has
@@ -256,9 +289,11 @@ impl Notify {
         }
         let mut wake = WakeList::new();
         while let Some(key) = waiters.pop_front() {
-            let waiter = waiters.get_mut(key);
-            waiter.notification = Some(Notification::All);
-            if let Some(waker) = waiter.waker.take() {
+            let waiter = waiters.remove(key);
+            // SAFETY: we hold the lock and have just removed the node that held the
+            // reference (the protocol of `util/signal.rs`).
+            unsafe { waiter.signal.set(WOKEN_ALL) };
+            if let Some(waker) = waiter.waker {
                 wake.push(waker);
             }
         }
@@ -267,15 +302,16 @@ impl Notify {
     }
 
     /// One step of a `Notified`: `Ready` once notified. `waker` is `None` for `enable`.
-    fn poll_waiting(&self, waiting: &mut Waiting, waker: Option<&Waker>) -> Poll<()> {
-        match waiting.stage {
+    fn poll_waiting(&self, waiting: Pin<&mut Waiting>, waker: Option<&Waker>) -> Poll<()> {
+        let waiting = waiting.project();
+        match *waiting.stage {
             Stage::Done => Poll::Ready(()),
             Stage::Init => {
                 let mut cur = self.state.load(SeqCst);
                 // Lock-free first: a `notify_waiters` since creation, or a stored permit.
                 loop {
-                    if calls(cur) != waiting.calls {
-                        waiting.stage = Stage::Done;
+                    if calls(cur) != *waiting.calls {
+                        *waiting.stage = Stage::Done;
                         return Poll::Ready(());
                     }
                     if cur & STATE_MASK != NOTIFIED {
@@ -286,7 +322,7 @@ impl Notify {
                         .compare_exchange(cur, calls(cur) | EMPTY, SeqCst, SeqCst)
                     {
                         Ok(_) => {
-                            waiting.stage = Stage::Done;
+                            *waiting.stage = Stage::Done;
                             return Poll::Ready(());
                         }
                         Err(actual) => cur = actual,
@@ -297,8 +333,8 @@ impl Notify {
                 let mut waiters = self.waiters.lock();
                 let mut cur = self.state.load(SeqCst);
                 loop {
-                    if calls(cur) != waiting.calls {
-                        waiting.stage = Stage::Done;
+                    if calls(cur) != *waiting.calls {
+                        *waiting.stage = Stage::Done;
                         return Poll::Ready(());
                     }
                     let next = match cur & STATE_MASK {
@@ -308,7 +344,7 @@ impl Notify {
                     };
                     match self.state.compare_exchange(cur, next, SeqCst, SeqCst) {
                         Ok(_) if cur & STATE_MASK == NOTIFIED => {
-                            waiting.stage = Stage::Done;
+                            *waiting.stage = Stage::Done;
                             return Poll::Ready(());
                         }
                         Ok(_) => break,
@@ -317,21 +353,26 @@ impl Notify {
                 }
                 let key = waiters.push_back(Waiter {
                     waker,
-                    notification: None,
+                    signal: waiting.signal.as_ref().to_ref(),
                 });
-                waiting.stage = Stage::Queued(key);
+                *waiting.stage = Stage::Queued(key);
                 Poll::Pending
             }
             Stage::Queued(key) => {
+                // Woken: the notifier removed our node and left the outcome; no lock.
+                if waiting.signal.get() != PENDING {
+                    *waiting.stage = Stage::Done;
+                    return Poll::Ready(());
+                }
                 let mut waiters = self.waiters.lock();
-                let waiter = waiters.get_mut(key);
-                if waiter.notification.is_some() {
-                    waiters.remove(key);
-                    waiting.stage = Stage::Done;
+                // Outcomes are set under the lock: PENDING now means we are still queued.
+                if waiting.signal.get() != PENDING {
+                    drop(waiters);
+                    *waiting.stage = Stage::Done;
                     return Poll::Ready(());
                 }
                 if let Some(waker) = waker {
-                    match &mut waiter.waker {
+                    match &mut waiters.get_mut(key).waker {
                         Some(current) if current.will_wake(waker) => {}
                         slot => {
                             let old = slot.replace(waker.clone());
@@ -345,29 +386,39 @@ impl Notify {
         }
     }
 
-    /// A `Notified` dropped while queued: leave the queue, and pass on a notification it
-    /// received but never reported.
-    fn drop_waiting(&self, waiting: &mut Waiting) {
-        let Stage::Queued(key) = waiting.stage else {
+    /// A `Notified` going away: leave the queue if still in it, and pass on a notification
+    /// it was picked for but never reported.
+    fn drop_waiting(&self, waiting: Pin<&mut Waiting>) {
+        let waiting = waiting.project();
+        let Stage::Queued(key) = *waiting.stage else {
             return;
         };
-        waiting.stage = Stage::Done;
-        let mut waiters = self.waiters.lock();
-        let waiter = waiters.remove(key);
-        if waiters.is_empty() {
-            let cur = self.state.load(SeqCst);
-            if cur & STATE_MASK == WAITING {
-                self.state.store(calls(cur) | EMPTY, SeqCst);
-            }
+        *waiting.stage = Stage::Done;
+        let outcome = waiting.signal.get();
+        if outcome == WOKEN_ALL {
+            return;
         }
-        if waiter.notification == Some(Notification::One) {
+        let mut waiters = self.waiters.lock();
+        // Read again under the lock: PENDING now means our node is still in the list, and
+        // must leave it before our memory goes.
+        if waiting.signal.get() == PENDING {
+            waiters.remove(key);
+            if waiters.is_empty() {
+                let cur = self.state.load(SeqCst);
+                if cur & STATE_MASK == WAITING {
+                    self.state.store(calls(cur) | EMPTY, SeqCst);
+                }
+            }
+            return;
+        }
+        if waiting.signal.get() == PICKED_ONE {
             if let Some(waker) = self.notify_locked(waiters, Strategy::Fifo) {
                 waker.wake();
             }
         }
     }
 
-    fn poll_notified(&self, waiting: &mut Waiting, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_notified(&self, waiting: Pin<&mut Waiting>, cx: &mut Context<'_>) -> Poll<()> {
         let coop = ready!(coop::poll_proceed(cx));
         ready!(self.poll_waiting(waiting, Some(cx.waker())));
         coop.made_progress();
@@ -391,16 +442,16 @@ impl<'a> Notified<'a> {
     /// assert!(waiter.as_mut().enable());
     /// ```
     pub fn enable(self: Pin<&mut Self>) -> bool {
-        let this = self.get_mut();
-        this.notify.poll_waiting(&mut this.inner, None).is_ready()
+        let this = self.project();
+        this.notify.poll_waiting(this.inner, None).is_ready()
     }
 }
 
 impl OwnedNotified {
     /// Like [`Notified::enable`].
     pub fn enable(self: Pin<&mut Self>) -> bool {
-        let this = self.get_mut();
-        this.notify.poll_waiting(&mut this.inner, None).is_ready()
+        let this = self.project();
+        this.notify.poll_waiting(this.inner, None).is_ready()
     }
 }
 
@@ -408,8 +459,8 @@ impl Future for Notified<'_> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        this.notify.poll_notified(&mut this.inner, cx)
+        let this = self.project();
+        this.notify.poll_notified(this.inner, cx)
     }
 }
 
@@ -417,20 +468,8 @@ impl Future for OwnedNotified {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        this.notify.poll_notified(&mut this.inner, cx)
-    }
-}
-
-impl Drop for Notified<'_> {
-    fn drop(&mut self) {
-        self.notify.drop_waiting(&mut self.inner);
-    }
-}
-
-impl Drop for OwnedNotified {
-    fn drop(&mut self) {
-        self.notify.drop_waiting(&mut self.inner);
+        let this = self.project();
+        this.notify.poll_notified(this.inner, cx)
     }
 }
 

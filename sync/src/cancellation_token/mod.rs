@@ -45,6 +45,8 @@ use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::task::{ready, Context, Poll};
 
+use pin_project_lite::pin_project;
+
 use crate::coop;
 use crate::loom::{Arc, Ordering};
 use crate::notify::{Notified, OwnedNotified};
@@ -202,25 +204,31 @@ impl fmt::Debug for CancellationToken {
     }
 }
 
-/// The future of [`CancellationToken::cancelled`].
-#[must_use = "futures do nothing unless polled"]
-pub struct WaitForCancellationFuture<'a> {
-    token: &'a CancellationToken,
-    notified: Notified<'a>,
+pin_project! {
+    /// The future of [`CancellationToken::cancelled`].
+    #[must_use = "futures do nothing unless polled"]
+    pub struct WaitForCancellationFuture<'a> {
+        token: &'a CancellationToken,
+        #[pin]
+        notified: Notified<'a>,
+    }
 }
 
-/// The future of [`CancellationToken::cancelled_owned`].
-#[must_use = "futures do nothing unless polled"]
-pub struct WaitForCancellationFutureOwned {
-    token: CancellationToken,
-    notified: OwnedNotified,
+pin_project! {
+    /// The future of [`CancellationToken::cancelled_owned`].
+    #[must_use = "futures do nothing unless polled"]
+    pub struct WaitForCancellationFutureOwned {
+        token: CancellationToken,
+        #[pin]
+        notified: OwnedNotified,
+    }
 }
 
 /// Polls until `state` is cancelled; `notified` is always one created before the check, so a
 /// cancel after the check wakes it. `renew` makes a fresh one after a wake.
-fn poll_cancelled<N: Future<Output = ()> + Unpin>(
+fn poll_cancelled<N: Future<Output = ()>>(
     state: &NodeState,
-    notified: &mut N,
+    mut notified: Pin<&mut N>,
     renew: impl Fn() -> N,
     cx: &mut Context<'_>,
 ) -> Poll<()> {
@@ -230,8 +238,8 @@ fn poll_cancelled<N: Future<Output = ()> + Unpin>(
             coop.made_progress();
             return Poll::Ready(());
         }
-        ready!(Pin::new(&mut *notified).poll(cx));
-        *notified = renew();
+        ready!(notified.as_mut().poll(cx));
+        notified.set(renew());
     }
 }
 
@@ -239,11 +247,11 @@ impl Future for WaitForCancellationFuture<'_> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        let token = this.token;
+        let this = self.project();
+        let token: &CancellationToken = this.token;
         poll_cancelled(
             &token.state,
-            &mut this.notified,
+            this.notified,
             || token.state.notify.notified(),
             cx,
         )
@@ -254,11 +262,11 @@ impl Future for WaitForCancellationFutureOwned {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
+        let this = self.project();
         let state = &this.token.state;
         poll_cancelled(
             state,
-            &mut this.notified,
+            this.notified,
             || state.notify.clone().notified_owned(),
             cx,
         )

@@ -1,5 +1,6 @@
 //! Building blocks shared by the primitives.
 
 pub(crate) mod block_on;
+pub(crate) mod signal;
 pub(crate) mod wait_list;
 pub(crate) mod wake_list;

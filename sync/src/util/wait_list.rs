@@ -1,12 +1,14 @@
 //! `WaitList`: a FIFO of waiters in a slab, linked by index.
 //!
 //! Every primitive that makes tasks wait (the semaphore, `Notify`, `broadcast`) keeps its
-//! waiters in one of these, under the primitive's mutex. A waiting future owns a *key*; the
-//! node stays in the slab, holding whatever the primitive stores per waiter (its waker, the
-//! permits it still needs, whether it was notified), until the future removes it, whether it
-//! completes or is dropped. Being *linked* means "in the queue": a notifier unlinks a node
-//! (oldest first, or newest first for `notify_last`) and marks it, and the future finds the
-//! mark on its next poll.
+//! waiters in one of these, under the primitive's mutex. A waiting future owns a *key* to its
+//! node, which holds whatever the primitive stores per waiter (its waker, the permits it still
+//! needs). Being *linked* means "in the queue". Two ways to finish a wait:
+//!
+//! * The notifier unlinks the node and leaves it, marked; the future finds the mark on its
+//!   next poll (under the lock) and removes the node (the semaphore, `broadcast`).
+//! * The notifier removes the node outright and records the outcome in the future's
+//!   `Signal` (`util/signal.rs`), so the future completes without the lock (`Notify`).
 //!
 //! Indices instead of intrusive pointers: no `unsafe`, no pinning protocol, O(1) insert,
 //! unlink and removal. The slab keeps its capacity while waiters come and go, and is
@@ -116,15 +118,15 @@ impl<T> WaitList<T> {
         value
     }
 
+    /// The value of `key`, linked or not.
+    pub(crate) fn get(&self, key: usize) -> &T {
+        &self.nodes[key].value
+    }
+
     /// Whether `key` is still in the queue.
     #[allow(dead_code)] // For primitives that need it; the tests use it.
     pub(crate) fn is_linked(&self, key: usize) -> bool {
         self.nodes[key].linked
-    }
-
-    /// The value of `key`, linked or not.
-    pub(crate) fn get(&self, key: usize) -> &T {
-        &self.nodes[key].value
     }
 
     /// The value of `key`, linked or not.
