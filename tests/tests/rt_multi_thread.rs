@@ -314,6 +314,9 @@ fn a_panicking_park_or_unpark_hook_on_a_worker_leaves_the_runtime_usable() {
             for _ in 0..10 {
                 drop(rt.spawn(pending_counted::<()>(&drops)));
             }
+            // Let the workers run out of work and park, so that both hooks have a reason to
+            // run (on a loaded machine the workers could otherwise stay busy throughout).
+            thread::sleep(Duration::from_millis(50));
             let sum = rt.block_on(async {
                 let mut sum = 0;
                 for i in 0..100u32 {
@@ -1313,4 +1316,74 @@ fn shutdown_timeout_drops_every_task_before_returning() {
             assert_eq!(drops.get(), 100, "round {round}");
         }
     });
+}
+
+/// A task woken after the LIFO slot closed for the tick goes to the worker's queue as the
+/// slot's stand-in and, alone there, wakes no other worker. If the waking worker then blocks,
+/// the monitor must still get the task run elsewhere.
+#[test]
+fn a_task_queued_as_the_lifo_slots_stand_in_is_not_stranded_by_a_blocked_worker() {
+    let latency = within(SOON, || {
+        let rt = Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            // A relay (starter, two relays, last), each woken by the previous one from the same
+            // worker: the relays and `last` run from the LIFO slot, which closes for the tick
+            // after three, so `last`'s wake of `receiver` goes to the queue.
+            let (first_tx, mut rx) = oneshot::channel::<()>();
+            let (last_tx, last_rx) = oneshot::channel::<Instant>();
+            let ready = Arc::new(AtomicUsize::new(0));
+            let receiver = runtime::spawn({
+                let ready = ready.clone();
+                async move {
+                    let mut last_rx = last_rx;
+                    assert!(poll_once(&mut last_rx).await.is_pending());
+                    ready.fetch_add(1, SeqCst);
+                    last_rx.await.unwrap().elapsed()
+                }
+            });
+            let mut relays = Vec::new();
+            for _ in 0..2 {
+                let (tx, next_rx) = oneshot::channel::<()>();
+                let mut my_rx = std::mem::replace(&mut rx, next_rx);
+                let ready = ready.clone();
+                relays.push(runtime::spawn(async move {
+                    assert!(poll_once(&mut my_rx).await.is_pending());
+                    ready.fetch_add(1, SeqCst);
+                    my_rx.await.unwrap();
+                    tx.send(()).unwrap();
+                }));
+            }
+            let ready_last = ready.clone();
+            let last = runtime::spawn(async move {
+                let mut rx = rx;
+                assert!(poll_once(&mut rx).await.is_pending());
+                ready_last.fetch_add(1, SeqCst);
+                rx.await.unwrap();
+                last_tx.send(Instant::now()).unwrap();
+                // This worker is now stuck with `receiver` in its queue.
+                thread::sleep(Duration::from_millis(500));
+            });
+            while ready.load(SeqCst) < 4 {
+                yield_now().await;
+            }
+            // Long enough for every task's first poll to be over and the workers to park.
+            thread::sleep(Duration::from_millis(20));
+            let starter = runtime::spawn(async move { first_tx.send(()).unwrap() });
+            starter.await.unwrap();
+            let latency = receiver.await.unwrap();
+            for relay in relays {
+                relay.await.unwrap();
+            }
+            last.await.unwrap();
+            latency
+        })
+    });
+    assert!(
+        latency < Duration::from_millis(250),
+        "the woken task waited {latency:?} behind a blocked worker"
+    );
 }

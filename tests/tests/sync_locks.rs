@@ -145,6 +145,42 @@ both_flavors! {
         });
     }
 
+    fn eight_waiters_dropping_their_notified_futures_lose_no_wake_up() {
+        // Each notification is sent only once the previous one was consumed, so a lost one
+        // (picked for a future that was then dropped without passing it on, or a woken
+        // future that never completes) hangs the loop. The waiters drop their `Notified`
+        // whenever the `yield_now` branch wins, often right after being picked.
+        rt().block_on(async {
+            const NOTIFICATIONS: usize = 2_000;
+            let notify = Arc::new(Notify::new());
+            let hits = Arc::new(AtomicUsize::new(0));
+            let mut set = JoinSet::new();
+            for _ in 0..8 {
+                let (notify, hits) = (notify.clone(), hits.clone());
+                set.spawn(async move {
+                    while hits.load(SeqCst) < NOTIFICATIONS {
+                        runtime::select! {
+                            _ = notify.notified() => { hits.fetch_add(1, SeqCst); }
+                            _ = yield_now() => {}
+                        }
+                    }
+                });
+            }
+            let mut sent = 0;
+            while hits.load(SeqCst) < NOTIFICATIONS {
+                if hits.load(SeqCst) == sent {
+                    sent += 1;
+                    notify.notify_one();
+                }
+                yield_now().await;
+            }
+            while let Some(res) = set.join_next().await {
+                res.unwrap();
+            }
+            assert_eq!(hits.load(SeqCst), NOTIFICATIONS);
+        });
+    }
+
     fn an_always_free_mutex_still_lets_other_tasks_run() {
         rt().block_on(async {
             let lock = Arc::new(Mutex::new(0u64));

@@ -21,7 +21,11 @@
 //! Scheduling from a worker: a woken task goes to the LIFO slot and its previous occupant to
 //! the back of the queue; only a push to the queue wakes a parked worker, never a push to the
 //! LIFO slot (that wake-up was what made tokio's stealable slot 30 % slower). A task that
-//! woke itself (a yield) goes to the back of the queue.
+//! woke itself (a yield) goes to the back of the queue. Once the slot is closed for the tick
+//! (`MAX_LIFO_POLLS_PER_TICK`), a woken task goes to the queue, and wakes a parked worker only
+//! if the queue already held work: alone there, it is the slot's stand-in and runs here next.
+//! Either way a task stranded behind a long poll is the monitor's to rescue: it notifies a
+//! parked worker when a stuck worker's slot or queue holds work.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -460,10 +464,20 @@ impl Handle {
         task: Notified<Arc<Handle>>,
         is_yield: bool,
     ) {
-        let should_notify = if is_yield || !core.lifo_enabled {
+        let should_notify = if is_yield {
             core.run_queue
                 .push_back_or_overflow(task, &self.shared.inject);
             true
+        } else if !core.lifo_enabled {
+            // The LIFO slot is closed for this tick: the queue stands in for it. Alone in the
+            // queue, the task runs on this worker next, exactly as from the slot, so it wakes
+            // nobody either (a lock convoy would otherwise hop between workers every few
+            // hand-offs, paying an unpark each time). Behind other work, it is work another
+            // worker could run now.
+            let alone = !core.run_queue.has_tasks();
+            core.run_queue
+                .push_back_or_overflow(task, &self.shared.inject);
+            !alone
         } else {
             // Never notify for the LIFO slot itself: the task runs right after the current
             // one. The task it displaces goes to the queue, where others can steal it.
