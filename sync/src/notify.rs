@@ -51,8 +51,10 @@ const CALL_UNIT: usize = 1 << 2;
 /// Notifies tasks: a permit that `notify_one` stores and `notified().await` takes, plus a
 /// broadcast (`notify_waiters`) to everyone waiting; see the module docs for the contract.
 ///
-/// All its operations are `SeqCst` on one word: `Notify` is mostly used to signal "look at
-/// some other shared state", and the total order makes that reasoning simple.
+/// Its state word is only touched with `SeqCst`: `Notify` is mostly used to signal "look at
+/// some other shared state", and the total order makes that reasoning simple. A waiter woken
+/// from the queue learns it through its own outcome word instead (release / acquire): what
+/// the notifier's caller wrote before notifying is visible to the woken task.
 ///
 /// # Examples
 ///

@@ -23,7 +23,7 @@
 //! This saves a woken waiter a round trip through the lock, as tokio's intrusive lists do.
 //! `Notify` uses it: with 1,000 tasks woken one `notify_one` at a time from another thread,
 //! the woken tasks no longer contend with the notifier for the lock (about 15 % faster). The
-//! fair semaphore measured the other way (its `Mutex` lock convoy got about 25 % slower when
+//! fair semaphore measured the other way (its `Mutex` lock convoy got 15–25 % slower when
 //! the hand-over wrote into the woken future and the future skipped the lock; see
 //! `docs/benchmarks.md`), so it keeps the mark-and-remove protocol of `WaitList`.
 
@@ -56,7 +56,7 @@ impl Signal {
     /// lock held, `PENDING` means the node is still in the list.
     pub(crate) fn get(&self) -> usize {
         // Acquire: pairs with the Release in `set`, so whatever the notifier did before
-        // deciding the outcome (permits handed over, the data a mutex guard protects) is
+        // deciding the outcome (for `Notify`: whatever its caller wrote before notifying) is
         // visible to the future that completes on it.
         self.value.load(Acquire)
     }
