@@ -26,6 +26,32 @@ async fn hello(
     Ok(Response::new(Full::new(&b"Hello, World!"[..])))
 }
 
+/// Binds a listener on runtime `$rt` (of crate `$krate`) and serves `hello` over HTTP/1.1 on
+/// every connection, with hyper's timer `$timer` and I/O adapter `$io`; evaluates to the
+/// address and the runtime (which lives on).
+macro_rules! serve_hello {
+    ($rt:expr, $krate:ident, $timer:expr, $io:expr) => {{
+        let rt = $rt;
+        let listener = rt
+            .block_on($krate::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        rt.spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                stream.set_nodelay(true).unwrap();
+                $krate::spawn(async move {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .timer($timer)
+                        .serve_connection($io(stream), service_fn(hello))
+                        .await;
+                });
+            }
+        });
+        (addr, rt)
+    }};
+}
+
 /// Starts the hyper server on this runtime; returns its address (the runtime lives on).
 fn start_ours() -> (SocketAddr, runtime::runtime::Runtime) {
     let mut builder = runtime::runtime::Builder::new_multi_thread();
@@ -41,27 +67,12 @@ fn start_ours() -> (SocketAddr, runtime::runtime::Runtime) {
         }
         _ => {}
     }
-    let rt = builder.build().unwrap();
-    let listener = rt
-        .block_on(runtime::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    rt.spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            stream.set_nodelay(true).unwrap();
-            runtime::spawn(async move {
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .timer(runtime::compat::hyper::HyperTimer)
-                    .serve_connection(
-                        runtime::compat::hyper::HyperIo::new(stream),
-                        service_fn(hello),
-                    )
-                    .await;
-            });
-        }
-    });
-    (addr, rt)
+    serve_hello!(
+        builder.build().unwrap(),
+        runtime,
+        runtime::compat::hyper::HyperTimer,
+        runtime::compat::hyper::HyperIo::new
+    )
 }
 
 /// The same on tokio.
@@ -71,23 +82,12 @@ fn start_tokio() -> (SocketAddr, tokio::runtime::Runtime) {
         .enable_all()
         .build()
         .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    rt.spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            stream.set_nodelay(true).unwrap();
-            tokio::spawn(async move {
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .timer(hyper_util::rt::TokioTimer::new())
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service_fn(hello))
-                    .await;
-            });
-        }
-    });
-    (addr, rt)
+    serve_hello!(
+        rt,
+        tokio,
+        hyper_util::rt::TokioTimer::new(),
+        hyper_util::rt::TokioIo::new
+    )
 }
 
 /// Runs wrk against `addr`; returns (requests per second, p99 latency in µs).
