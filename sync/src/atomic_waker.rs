@@ -15,13 +15,18 @@
 //!
 //! # Protocol
 //!
-//! The state word is `WAITING` (idle), or has the `REGISTERING` and/or `WAKING` bits set.
-//! Only the thread that moved the state from `WAITING` to exactly `REGISTERING` (a
-//! compare-and-swap) may write the slot; only the thread that moved it from `WAITING` to
-//! `WAKING` (a `fetch_or`) may take the waker out. Because both start from `WAITING` by a
-//! read-modify-write of the same word, at most one of them owns the slot at a time. A wake
-//! that arrives while a registration holds the slot only sets `WAKING`; the registration sees
-//! it when it tries to go back to `WAITING`, and wakes the waker it just stored itself.
+//! The state word holds three bits: `REGISTERING` and `WAKING` say who holds the slot, and
+//! `REGISTERED` says the slot holds a waker that no wake has taken yet. The slot is free when
+//! neither `REGISTERING` nor `WAKING` is set. Only the thread that set `REGISTERING` on a free
+//! state (a compare-and-swap) may write the slot; only the thread that set `WAKING` on a free
+//! state (a `fetch_or`) may take the waker out. Because both claim the slot by a
+//! read-modify-write of the same word, at most one of them owns it at a time. A wake that
+//! arrives while a registration holds the slot only sets `WAKING`; the registration sees it
+//! when it tries to free the slot, and wakes the waker it just stored itself.
+//!
+//! `REGISTERED` lets a caller that wakes on every event (a channel's sender, once per
+//! message) skip the two read-modify-writes while nobody waits, with one load instead: see
+//! `wake_if_registered`, which is sound only inside a pair of `SeqCst` fences.
 
 use std::borrow::Borrow;
 use std::fmt;
@@ -29,12 +34,17 @@ use std::task::Waker;
 
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 
-/// Nobody holds the slot.
+/// Nobody holds the slot, and it holds no waker.
 const WAITING: usize = 0;
 /// A registration holds the slot (it is writing the waker).
 const REGISTERING: usize = 0b01;
 /// A wake holds the slot, or arrived while a registration held it.
 const WAKING: usize = 0b10;
+/// The slot holds a waker no wake has taken. Set by a registration as it frees the slot,
+/// cleared by the wake that takes the waker; changed only by the slot's owner.
+const REGISTERED: usize = 0b100;
+/// Either owner holds the slot.
+const BUSY: usize = REGISTERING | WAKING;
 
 /// A waker slot shared between one task that waits and any number of threads that wake it.
 ///
@@ -138,18 +148,28 @@ impl AtomicWaker {
         W: Borrow<Waker>,
     {
         // Acquire: taking the slot must see the last owner's writes to it (a waker stored by an
-        // earlier registration, or the `None` a waker left); those owners released the slot
-        // with a Release RMW back to WAITING.
-        match self.state.compare_exchange(
-            WAITING,
-            REGISTERING,
-            Ordering::Acquire,
-            Ordering::Acquire,
-        ) {
-            Ok(_) => {
+        // earlier registration, or the `None` a wake left); those owners freed the slot with a
+        // Release RMW.
+        let mut state = self.state.load(Ordering::Acquire);
+        let claimed = loop {
+            if state & BUSY != 0 {
+                break Err(state);
+            }
+            match self.state.compare_exchange_weak(
+                state,
+                state | REGISTERING,
+                Ordering::Acquire,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break Ok(state),
+                Err(actual) => state = actual,
+            }
+        };
+        match claimed {
+            Ok(free) => {
                 let old = self.waker.with_mut(|slot| {
-                    // SAFETY: the CAS above moved the state from WAITING to REGISTERING, which
-                    // gives this thread sole access to the slot until it leaves REGISTERING.
+                    // SAFETY: the CAS above set REGISTERING on a free state, which gives this
+                    // thread sole access to the slot until it clears REGISTERING.
                     let slot = unsafe { &mut *slot };
                     match slot {
                         Some(old) if old.will_wake(waker.borrow()) => None,
@@ -160,16 +180,16 @@ impl AtomicWaker {
                 // failure): a waker that set WAKING meanwhile published nothing we read, but
                 // AcqRel keeps this symmetric with the swap below.
                 match self.state.compare_exchange(
-                    REGISTERING,
-                    WAITING,
+                    free | REGISTERING,
+                    REGISTERED,
                     Ordering::AcqRel,
                     Ordering::Acquire,
                 ) {
                     Ok(_) => drop(old),
                     Err(_) => {
                         // A wake arrived while we held the slot: it could not take the waker,
-                        // so we wake it ourselves. The state can only be REGISTERING | WAKING
-                        // here (no one else leaves REGISTERING).
+                        // so we wake it ourselves. Only WAKING can have been added (nobody
+                        // else changes the state while we hold REGISTERING).
                         let waker = self.waker.with_mut(|slot| {
                             // SAFETY: we still hold REGISTERING, so the slot is ours.
                             unsafe { (*slot).take() }
@@ -184,7 +204,7 @@ impl AtomicWaker {
                     }
                 }
             }
-            Err(WAKING) => {
+            Err(state) if state & REGISTERING == 0 => {
                 // A wake is taking the old waker right now and may miss this one: wake the new
                 // one directly so that the task polls again.
                 to_owned(waker).wake();
@@ -215,18 +235,39 @@ impl AtomicWaker {
         // AcqRel: Acquire makes the registration's slot write visible if we own the slot;
         // Release orders everything this thread did before waking (the message it stored)
         // before a registration that observes WAKING.
-        match self.state.fetch_or(WAKING, Ordering::AcqRel) {
-            WAITING => {
-                let waker = self.waker.with_mut(|slot| {
-                    // SAFETY: the fetch_or moved the state from WAITING to WAKING, which gives
-                    // this thread sole access to the slot until it clears WAKING.
-                    unsafe { (*slot).take() }
-                });
-                // Release: hands the emptied slot to the next registration.
-                self.state.fetch_and(!WAKING, Ordering::Release);
-                waker
-            }
-            _ => None,
+        if self.state.fetch_or(WAKING, Ordering::AcqRel) & BUSY != 0 {
+            return None;
+        }
+        let waker = self.waker.with_mut(|slot| {
+            // SAFETY: the fetch_or set WAKING on a free state, which gives this thread sole
+            // access to the slot until it clears WAKING.
+            unsafe { (*slot).take() }
+        });
+        // Release: hands the emptied slot to the next registration. Nobody else changed the
+        // state meanwhile (a registration or wake that found WAKING set left it alone), so
+        // this leaves it WAITING.
+        self.state
+            .fetch_and(!(WAKING | REGISTERED), Ordering::Release);
+        waker
+    }
+
+    /// [`wake`](Self::wake) for a caller that wakes on every event: while no waker is
+    /// registered it is one load, not two read-modify-writes of the shared state word.
+    ///
+    /// Sound only inside a pair of `SeqCst` fences: the caller publishes its event, then runs
+    /// `fence(SeqCst)`, then calls this; the registrant calls `register`, then runs
+    /// `fence(SeqCst)`, then checks for the event. The fences are totally ordered. If the
+    /// registrant's comes first, the load below reads its registration's `REGISTERED` or a
+    /// later state (one written by a wake that took the waker since, or by a newer
+    /// registration), so nothing is skipped that should not be. If the caller's comes first,
+    /// the registrant's check sees the event, and it does not wait. Without the fences a load
+    /// could read a state older than a registration that a read-modify-write would have
+    /// found, and the wake-up would be lost.
+    pub(crate) fn wake_if_registered(&self) {
+        // Relaxed: ordered by the caller's fence (see above); a waker that is found is taken
+        // by `wake`'s own read-modify-write, with its own ordering.
+        if self.state.load(Ordering::Relaxed) & (REGISTERED | REGISTERING) != 0 {
+            self.wake();
         }
     }
 }
@@ -313,6 +354,39 @@ mod tests {
         w.register_by_ref(&wa);
         assert_eq!(a.0.load(Ordering::SeqCst), 1);
         w.state.store(WAITING, Ordering::SeqCst);
+    }
+
+    #[test]
+    fn wake_if_registered_wakes_only_a_registered_waker_once() {
+        let w = AtomicWaker::new();
+        w.wake_if_registered();
+        assert_eq!(w.state.load(Ordering::SeqCst), WAITING);
+
+        let (a, wa) = counter();
+        w.register_by_ref(&wa);
+        assert_eq!(w.state.load(Ordering::SeqCst), REGISTERED);
+        w.wake_if_registered();
+        assert_eq!(a.0.load(Ordering::SeqCst), 1);
+        // The waker was taken: the next event finds nobody to wake.
+        assert_eq!(w.state.load(Ordering::SeqCst), WAITING);
+        w.wake_if_registered();
+        assert_eq!(a.0.load(Ordering::SeqCst), 1);
+
+        // Registering the same waker again marks it registered again.
+        w.register_by_ref(&wa);
+        w.register_by_ref(&wa);
+        w.wake_if_registered();
+        assert_eq!(a.0.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn take_clears_the_registered_mark() {
+        let w = AtomicWaker::new();
+        let (_a, wa) = counter();
+        w.register(wa);
+        assert!(w.take().is_some());
+        assert_eq!(w.state.load(Ordering::SeqCst), WAITING);
+        assert!(w.take().is_none());
     }
 }
 
@@ -428,6 +502,47 @@ mod loom_tests {
             if !seen {
                 assert_eq!(second.0.load(Ordering::SeqCst), 1, "wake-up lost");
             }
+        });
+    }
+
+    /// `wake_if_registered` in its fence pair, across two rounds (the second registration
+    /// replaces a waker the first round's wake took, or one still registered): each round's
+    /// event is seen by the registrant's check after its fence, or the registered waker is
+    /// woken. Without either fence this fails: the waker's load can read the state from
+    /// before the registration while the check misses the event.
+    #[test]
+    fn wake_if_registered_in_a_fence_pair_never_loses_the_wakeup() {
+        use crate::loom::fence;
+
+        loom::model(|| {
+            let w = crate::loom::Arc::new(AtomicWaker::new());
+            let events = crate::loom::Arc::new(crate::loom::AtomicUsize::new(0));
+            let counter = StdArc::new(Counter(LoomAtomicUsize::new(0)));
+            let waker = Waker::from(counter.clone());
+
+            let (w2, events2) = (w.clone(), events.clone());
+            let t = thread::spawn(move || {
+                for _ in 0..2 {
+                    events2.fetch_add(1, Ordering::Relaxed);
+                    fence(Ordering::SeqCst);
+                    w2.wake_if_registered();
+                }
+            });
+            for round in 1..=2 {
+                let woken_before = counter.0.load(Ordering::SeqCst);
+                w.register_by_ref(&waker);
+                fence(Ordering::SeqCst);
+                if events.load(Ordering::Relaxed) < round {
+                    // Not seen: the task would wait now, so the event must wake it.
+                    t.join().unwrap();
+                    assert!(
+                        counter.0.load(Ordering::SeqCst) > woken_before,
+                        "wake-up lost in round {round}"
+                    );
+                    return;
+                }
+            }
+            t.join().unwrap();
         });
     }
 }

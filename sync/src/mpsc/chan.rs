@@ -9,7 +9,7 @@ use super::closed::RxClosed;
 use super::error::TryRecvError;
 use super::list::{self, Pop};
 use crate::coop;
-use crate::loom::{Arc, AtomicUsize, Ordering, UnsafeCell};
+use crate::loom::{fence, Arc, AtomicUsize, Ordering, UnsafeCell};
 use crate::AtomicWaker;
 
 /// The capacity policy of a channel.
@@ -60,7 +60,12 @@ impl<T, S: Semaphore> Chan<T, S> {
     /// Pushes a value whose capacity was already accounted for, and wakes the receiver.
     pub(super) fn send(&self, value: T) {
         self.tx.push(value);
-        self.rx_waker.wake();
+        // SeqCst fence, paired with the receiver's after it registers (see
+        // `AtomicWaker::wake_if_registered`): while the receiver is busy, a send reads the
+        // waker's state word instead of writing it twice, which keeps that line out of the
+        // senders' and the receiver's way.
+        fence(Ordering::SeqCst);
+        self.rx_waker.wake_if_registered();
     }
 
     /// Wakes the receiver, for a change it must look at (a returned permit after a close).
@@ -298,8 +303,10 @@ impl<T, S: Semaphore> Rx<T, S> {
                     };
                 }
                 try_pop!();
-                // Register, then look again: a value pushed in between finds our waker.
+                // Register, then look again: a value pushed in between finds our waker. The
+                // fence pairs with the one in `send`.
                 chan.rx_waker.register_by_ref(cx.waker());
+                fence(Ordering::SeqCst);
                 try_pop!();
                 if rx.rx_closed && chan.semaphore.is_idle() {
                     Poll::Ready(None)
@@ -350,6 +357,8 @@ impl<T, S: Semaphore> Rx<T, S> {
                     return Poll::Ready(taken);
                 }
                 chan.rx_waker.register_by_ref(cx.waker());
+                // Pairs with the fence in `send`.
+                fence(Ordering::SeqCst);
                 if let Some(taken) = take(rx) {
                     return Poll::Ready(taken);
                 }

@@ -53,6 +53,24 @@ fn push_pop_across_a_block_boundary() {
     });
 }
 
+/// A send racing the receiver's registration, unbounded by preemptions: the send's
+/// lock-free check of the waker (a load after its `SeqCst` fence, see
+/// `AtomicWaker::wake_if_registered`) either finds the registration or the receiver's second
+/// look (after its own fence) finds the value. Removing the receiver's fence fails this model.
+#[test]
+fn send_racing_the_receivers_registration_is_not_lost() {
+    loom::model(|| {
+        let (tx, mut rx) = unbounded_channel::<u32>();
+        let tx2 = tx.clone();
+        let sender = thread::spawn(move || {
+            tx2.send(1).unwrap();
+        });
+        assert_eq!(block_on(rx.recv()), Some(1));
+        sender.join().unwrap();
+        drop(tx);
+    });
+}
+
 /// Two senders race to claim slots and grow the list while the receiver reclaims blocks a
 /// sender may still be walking through (it loaded the old tail before it was moved). Each
 /// sender's values arrive in its order, all arrive, nothing is read from a reclaimed block
