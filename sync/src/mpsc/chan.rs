@@ -27,10 +27,10 @@ pub(super) trait Semaphore {
 /// The fields in declaration order (`repr(C)`), hot first: what every send touches (`tx`,
 /// `rx_waker`, the capacity word inside `semaphore`: rustc puts it after the wait list's
 /// mutex, about 150 bytes in, so it shares no line with `tx`'s tail position), then the cold
-/// fields, then the receiver's own fields, which it writes on every receive. The cold fields (at least 112
-/// bytes) keep those receiver writes off the cache lines the senders work on, whatever the
-/// allocation's alignment, without padding the channel. Left to rustc, `rx_fields` landed
-/// next to the semaphore, and a receive and a send fought over one line.
+/// fields, then the receiver's own fields, which it writes on every receive. The cold fields
+/// (at least 112 bytes) keep those receiver writes off the cache lines the senders work on,
+/// whatever the allocation's alignment, without padding the channel. Left to rustc,
+/// `rx_fields` landed next to the semaphore, and a receive and a send fought over one line.
 #[repr(C)]
 pub(super) struct Chan<T, S> {
     tx: list::Tx<T>,
