@@ -508,8 +508,9 @@ mod loom_tests {
     /// `wake_if_registered` in its fence pair, across two rounds (the second registration
     /// replaces a waker the first round's wake took, or one still registered): each round's
     /// event is seen by the registrant's check after its fence, or the registered waker is
-    /// woken. Without either fence this fails: the waker's load can read the state from
-    /// before the registration while the check misses the event.
+    /// woken. Without the fences this fails (checked by removing the registrant's): the
+    /// waker's load can read the state from before the registration while the check misses
+    /// the event.
     #[test]
     fn wake_if_registered_in_a_fence_pair_never_loses_the_wakeup() {
         use crate::loom::fence;
