@@ -26,13 +26,14 @@
 //!
 //! `REGISTERED` lets a caller that wakes on every event (a channel's sender, once per
 //! message) skip the two read-modify-writes while nobody waits, with one load instead: see
-//! `wake_if_registered`, which is sound only inside a pair of `SeqCst` fences.
+//! `wake_if_registered`, which is sound only paired with `register_by_ref_for_fenced_wakes`
+//! (a `SeqCst` fence on each side).
 
 use std::borrow::Borrow;
 use std::fmt;
 use std::task::Waker;
 
-use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
+use crate::loom::{fence, AtomicUsize, Ordering, UnsafeCell};
 
 /// Nobody holds the slot, and it holds no waker.
 const WAITING: usize = 0;
@@ -251,21 +252,33 @@ impl AtomicWaker {
         waker
     }
 
+    /// [`register_by_ref`](Self::register_by_ref) for a registrant whose wakers call
+    /// [`wake_if_registered`](Self::wake_if_registered): registers, then runs the
+    /// registrant's half of the `SeqCst` fence pair. Check for the event after it returns.
+    #[inline]
+    pub(crate) fn register_by_ref_for_fenced_wakes(&self, waker: &Waker) {
+        self.register_by_ref(waker);
+        fence(Ordering::SeqCst);
+    }
+
     /// [`wake`](Self::wake) for a caller that wakes on every event: while no waker is
-    /// registered it is one load, not two read-modify-writes of the shared state word.
+    /// registered it is one fence and one load, not two read-modify-writes of the shared
+    /// state word.
     ///
-    /// Sound only inside a pair of `SeqCst` fences: the caller publishes its event, then runs
-    /// `fence(SeqCst)`, then calls this; the registrant calls `register`, then runs
-    /// `fence(SeqCst)`, then checks for the event. The fences are totally ordered. If the
-    /// registrant's comes first, the load below reads its registration's `REGISTERED` or a
-    /// later state (one written by a wake that took the waker since, or by a newer
-    /// registration), so nothing is skipped that should not be. If the caller's comes first,
-    /// the registrant's check sees the event, and it does not wait. Without the fences a load
-    /// could read a state older than a registration that a read-modify-write would have
-    /// found, and the wake-up would be lost.
+    /// Sound only if the registrant uses
+    /// [`register_by_ref_for_fenced_wakes`](Self::register_by_ref_for_fenced_wakes) and
+    /// checks for the event after it, and the caller publishes its event before calling this.
+    /// The two `SeqCst` fences are totally ordered. If the registrant's comes first, the load
+    /// below reads its registration's `REGISTERED` or a later state (one written by a wake
+    /// that took the waker since, or by a newer registration), so nothing is skipped that
+    /// should not be. If the caller's comes first, the registrant's check sees the event, and
+    /// it does not wait. Without the fences a load could read a state older than a
+    /// registration that a read-modify-write would have found, and the wake-up would be lost.
+    #[inline]
     pub(crate) fn wake_if_registered(&self) {
-        // Relaxed: ordered by the caller's fence (see above); a waker that is found is taken
-        // by `wake`'s own read-modify-write, with its own ordering.
+        fence(Ordering::SeqCst);
+        // Relaxed: ordered by the fence above (see above); a waker that is found is taken by
+        // `wake`'s own read-modify-write, with its own ordering.
         if self.state.load(Ordering::Relaxed) & (REGISTERED | REGISTERING) != 0 {
             self.wake();
         }
@@ -513,8 +526,6 @@ mod loom_tests {
     /// the event.
     #[test]
     fn wake_if_registered_in_a_fence_pair_never_loses_the_wakeup() {
-        use crate::loom::fence;
-
         loom::model(|| {
             let w = crate::loom::Arc::new(AtomicWaker::new());
             let events = crate::loom::Arc::new(crate::loom::AtomicUsize::new(0));
@@ -525,14 +536,12 @@ mod loom_tests {
             let t = thread::spawn(move || {
                 for _ in 0..2 {
                     events2.fetch_add(1, Ordering::Relaxed);
-                    fence(Ordering::SeqCst);
                     w2.wake_if_registered();
                 }
             });
             for round in 1..=2 {
                 let woken_before = counter.0.load(Ordering::SeqCst);
-                w.register_by_ref(&waker);
-                fence(Ordering::SeqCst);
+                w.register_by_ref_for_fenced_wakes(&waker);
                 if events.load(Ordering::Relaxed) < round {
                     // Not seen: the task would wait now, so the event must wake it.
                     t.join().unwrap();

@@ -9,7 +9,7 @@ use super::closed::RxClosed;
 use super::error::TryRecvError;
 use super::list::{self, Pop};
 use crate::coop;
-use crate::loom::{fence, Arc, AtomicUsize, Ordering, UnsafeCell};
+use crate::loom::{Arc, AtomicUsize, Ordering, UnsafeCell};
 use crate::AtomicWaker;
 
 /// The capacity policy of a channel.
@@ -61,11 +61,9 @@ impl<T, S: Semaphore> Chan<T, S> {
     /// Pushes a value whose capacity was already accounted for, and wakes the receiver.
     pub(super) fn send(&self, value: T) {
         self.tx.push(value);
-        // SeqCst fence, paired with the receiver's after it registers (see
-        // `AtomicWaker::wake_if_registered`): while the receiver is busy, a send reads the
-        // waker's state word instead of writing it twice, which keeps that line out of the
-        // senders' and the receiver's way.
-        fence(Ordering::SeqCst);
+        // While the receiver is busy, a send reads the waker's state word instead of writing
+        // it twice, which keeps that line out of the senders' and the receiver's way. Paired
+        // with the receiver's `register_by_ref_for_fenced_wakes`.
         self.rx_waker.wake_if_registered();
     }
 
@@ -304,10 +302,9 @@ impl<T, S: Semaphore> Rx<T, S> {
                     };
                 }
                 try_pop!();
-                // Register, then look again: a value pushed in between finds our waker. The
-                // fence pairs with the one in `send`.
-                chan.rx_waker.register_by_ref(cx.waker());
-                fence(Ordering::SeqCst);
+                // Register, then look again: a value pushed in between finds our waker (the
+                // fenced registration pairs with `send`'s `wake_if_registered`).
+                chan.rx_waker.register_by_ref_for_fenced_wakes(cx.waker());
                 try_pop!();
                 if rx.rx_closed && chan.semaphore.is_idle() {
                     Poll::Ready(None)
@@ -357,9 +354,7 @@ impl<T, S: Semaphore> Rx<T, S> {
                 if let Some(taken) = take(rx) {
                     return Poll::Ready(taken);
                 }
-                chan.rx_waker.register_by_ref(cx.waker());
-                // Pairs with the fence in `send`.
-                fence(Ordering::SeqCst);
+                chan.rx_waker.register_by_ref_for_fenced_wakes(cx.waker());
                 if let Some(taken) = take(rx) {
                     return Poll::Ready(taken);
                 }

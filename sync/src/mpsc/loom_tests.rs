@@ -56,7 +56,8 @@ fn push_pop_across_a_block_boundary() {
 /// A send racing the receiver's registration, unbounded by preemptions: the send's
 /// lock-free check of the waker (a load after its `SeqCst` fence, see
 /// `AtomicWaker::wake_if_registered`) either finds the registration or the receiver's second
-/// look (after its own fence) finds the value. Removing the receiver's fence fails this model.
+/// look (after its own fence) finds the value. Removing the fence from
+/// `register_by_ref_for_fenced_wakes` fails this model.
 #[test]
 fn send_racing_the_receivers_registration_is_not_lost() {
     loom::model(|| {
