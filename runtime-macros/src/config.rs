@@ -90,6 +90,10 @@ pub(crate) struct Features {
     pub(crate) multi_thread: bool,
     /// `Builder::start_paused` (the paused clock of the time driver) exists.
     pub(crate) start_paused: bool,
+    /// The crate the attribute is reached through when no `crate = "..."` is given:
+    /// `"runtime"` for `#[runtime::main]`, `"tokio"` for the compat package's
+    /// `#[tokio::main]`, so the expansion names only a crate the user depends on.
+    pub(crate) crate_name: &'static str,
 }
 
 /// The options of one attribute, after validation.
@@ -107,12 +111,13 @@ pub(crate) struct Config {
 
 impl Config {
     /// The configuration of an attribute written without options.
-    pub(crate) fn default_for(kind: Kind) -> Config {
+    pub(crate) fn default_for(kind: Kind, features: Features) -> Config {
+        let krate = Ident::new(features.crate_name, Span::call_site());
         Config {
             flavor: kind.default_flavor(),
             worker_threads: None,
             start_paused: None,
-            crate_path: syn::parse_quote!(::runtime),
+            crate_path: syn::parse_quote!(::#krate),
         }
     }
 }
@@ -168,7 +173,7 @@ pub(crate) struct Parsed {
 
 /// Parses the tokens between the attribute's parentheses.
 pub(crate) fn parse(kind: Kind, features: Features, args: TokenStream) -> Parsed {
-    let mut config = Config::default_for(kind);
+    let mut config = Config::default_for(kind, features);
     let options = match Punctuated::<RawOption, Token![,]>::parse_terminated.parse2(args) {
         Ok(options) => options,
         Err(error) => {
@@ -403,10 +408,12 @@ mod tests {
     const NOW: Features = Features {
         multi_thread: false,
         start_paused: false,
+        crate_name: "runtime",
     };
     const LATER: Features = Features {
         multi_thread: true,
         start_paused: true,
+        crate_name: "runtime",
     };
 
     fn ok(kind: Kind, args: TokenStream) -> Config {

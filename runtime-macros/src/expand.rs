@@ -364,10 +364,12 @@ mod tests {
     const NOW: Features = Features {
         multi_thread: false,
         start_paused: false,
+        crate_name: "runtime",
     };
     const LATER: Features = Features {
         multi_thread: true,
         start_paused: true,
+        crate_name: "runtime",
     };
 
     /// The expansion without its `compile_error!`s, as a string with all whitespace removed

@@ -79,6 +79,14 @@ const START_PAUSED_AVAILABLE: bool = true;
 const FEATURES: Features = Features {
     multi_thread: MULTI_THREAD_AVAILABLE,
     start_paused: START_PAUSED_AVAILABLE,
+    crate_name: "runtime",
+};
+
+/// The same, for the attributes the `tokio` compat package re-exports as `#[tokio::main]`
+/// and `#[tokio::test]`: their expansion names `::tokio`, the crate such a user depends on.
+const TOKIO_FEATURES: Features = Features {
+    crate_name: "tokio",
+    ..FEATURES
 };
 
 /// Runs an `async fn` on a runtime: the program's entry point, or any function that should
@@ -187,6 +195,21 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(Kind::Test, FEATURES, args.into(), item.into()).into()
+}
+
+/// `#[main]` as the `tokio` compat package re-exports it: the same expansion, naming `::tokio`
+/// instead of `::runtime` unless `crate = "..."` says otherwise.
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn tokio_main(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(Kind::Main, TOKIO_FEATURES, args.into(), item.into()).into()
+}
+
+/// `#[test]` as the `tokio` compat package re-exports it (see [`macro@tokio_main`]).
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn tokio_test(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(Kind::Test, TOKIO_FEATURES, args.into(), item.into()).into()
 }
 
 /// The implementation of `runtime::select!`; use that macro instead.

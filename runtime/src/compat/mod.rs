@@ -8,3 +8,11 @@
 
 #[cfg(feature = "hyper")]
 pub mod hyper;
+
+/// What the `tokio` compat package (`compat/tokio`) re-exports that `runtime` does not show
+/// at tokio's paths by itself: the `#[main]` and `#[test]` attributes whose expansion names
+/// `::tokio`, so a crate that depends only on `tokio` compiles with them.
+#[doc(hidden)]
+pub mod tokio {
+    pub use runtime_macros::{tokio_main as main, tokio_test as test};
+}

@@ -1,0 +1,1 @@
+//! Empty: the harness only carries tokio's tests as `[[test]]` targets.
