@@ -259,6 +259,9 @@ def main():
     results = {}
     if args.logs:
         os.makedirs(args.logs, exist_ok=True)
+        for name, errs in errors.items():
+            with open(os.path.join(args.logs, name + ".build.log"), "w") as f:
+                f.write("\n".join(errs))
 
     def job(name):
         outcomes, status, secs, text = run_one(name, exes[name], args.timeout, manifest_dir)
