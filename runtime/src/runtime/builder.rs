@@ -36,6 +36,7 @@ pub(crate) type ThreadNameFn = Arc<dyn Fn() -> String + Send + Sync + 'static>;
 /// ```
 pub struct Builder {
     kind: Kind,
+    name: Option<String>,
     worker_threads: Option<usize>,
     lifo_stealing: bool,
     monitor_turns_driver: bool,
@@ -116,6 +117,7 @@ impl Builder {
     fn new(kind: Kind, event_interval: u32) -> Builder {
         Builder {
             kind,
+            name: None,
             worker_threads: None,
             lifo_stealing: true,
             monitor_turns_driver: true,
@@ -264,6 +266,35 @@ impl Builder {
     pub fn thread_name(&mut self, val: impl Into<String>) -> &mut Self {
         let val = val.into();
         self.thread_name = Arc::new(move || val.clone());
+        self
+    }
+
+    /// The name of the runtime, which [`Handle::name`] returns (default: none). Unlike
+    /// [`thread_name`](Self::thread_name) it does not name threads; it tells runtimes apart in
+    /// logs and diagnostics.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `val` is empty or only whitespace.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::runtime::Builder::new_current_thread()
+    ///     .name("ingest")
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.handle().name(), Some("ingest"));
+    /// ```
+    #[track_caller]
+    pub fn name(&mut self, val: impl Into<String>) -> &mut Self {
+        let val = val.into();
+        assert!(
+            !val.trim().is_empty(),
+            "runtime name shouldn't be empty: pass a name with at least one visible character to \
+             `Builder::name`, or leave it unset"
+        );
+        self.name = Some(val);
         self
     }
 
@@ -443,6 +474,7 @@ impl Builder {
                 event_interval: self.event_interval,
                 before_park: self.before_park.clone(),
                 after_unpark: self.after_unpark.clone(),
+                name: self.name.clone(),
             },
         );
         let handle = Handle {
@@ -472,6 +504,7 @@ impl Builder {
                 event_interval: self.event_interval,
                 before_park: self.before_park.clone(),
                 after_unpark: self.after_unpark.clone(),
+                name: self.name.clone(),
                 lifo_stealing: self.lifo_stealing,
                 monitor_turns_driver: self.monitor_turns_driver,
             },
@@ -507,6 +540,7 @@ impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("kind", &self.kind)
+            .field("name", &self.name)
             .field("worker_threads", &self.worker_threads)
             .field("enable_io", &self.enable_io)
             .field("enable_time", &self.enable_time)

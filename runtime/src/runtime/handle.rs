@@ -170,6 +170,36 @@ impl Handle {
         park::block_on(future)
     }
 
+    /// The runtime's id: equal for every handle of one runtime, different between runtimes
+    /// that are alive at the same time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::runtime::Builder::new_current_thread().build().unwrap();
+    /// let id = rt.block_on(async { runtime::runtime::Handle::current().id() });
+    /// assert_eq!(id, rt.handle().id());
+    /// ```
+    pub fn id(&self) -> super::Id {
+        self.inner.id()
+    }
+
+    /// The runtime's name, as set with [`Builder::name`](super::Builder::name), or `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .name("api")
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.handle().name(), Some("api"));
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.inner.name()
+    }
+
     /// The kind of scheduler this runtime uses.
     pub fn runtime_flavor(&self) -> RuntimeFlavor {
         self.inner.flavor()

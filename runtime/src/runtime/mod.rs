@@ -20,6 +20,7 @@ mod builder;
 pub(crate) mod context;
 mod driver;
 mod handle;
+mod id;
 mod local_runtime;
 mod park;
 mod parker;
@@ -28,6 +29,7 @@ pub(crate) mod scheduler;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use id::Id;
 pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use rt::Runtime;
 

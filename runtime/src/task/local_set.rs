@@ -168,6 +168,21 @@ impl LocalSet {
         }
     }
 
+    /// The set's id, unique among the runtimes and sets alive in the process.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::task::LocalSet;
+    ///
+    /// let a = LocalSet::new();
+    /// let b = LocalSet::new();
+    /// assert_ne!(a.id(), b.id());
+    /// ```
+    pub fn id(&self) -> crate::runtime::Id {
+        crate::runtime::Id::new(self.context.shared.owned.id())
+    }
+
     /// Spawns a `!Send` future on this set and returns its [`JoinHandle`].
     ///
     /// The task runs when the set is driven (see [`LocalSet`]); it may be spawned before.

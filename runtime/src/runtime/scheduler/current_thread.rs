@@ -65,6 +65,8 @@ pub(crate) struct Config {
     pub(crate) event_interval: u32,
     pub(crate) before_park: Option<Callback>,
     pub(crate) after_unpark: Option<Callback>,
+    /// The runtime's name (`Builder::name`).
+    pub(crate) name: Option<String>,
 }
 
 /// The scheduler's mutable state; lives with the thread that drives it.
@@ -357,6 +359,14 @@ impl Context {
 }
 
 impl Handle {
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.shared.config.name.as_deref()
+    }
+
+    pub(crate) fn owned_id(&self) -> std::num::NonZeroU64 {
+        self.shared.owned.id()
+    }
+
     pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

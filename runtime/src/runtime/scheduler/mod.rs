@@ -59,6 +59,22 @@ impl Handle {
         }
     }
 
+    /// The runtime's name, if the builder gave it one.
+    pub(crate) fn name(&self) -> Option<&str> {
+        match self {
+            Handle::CurrentThread(h) => h.name(),
+            Handle::MultiThread(h) => h.name(),
+        }
+    }
+
+    /// The runtime's id: that of its owned-task list, unique in the process.
+    pub(crate) fn id(&self) -> super::Id {
+        match self {
+            Handle::CurrentThread(h) => super::Id::new(h.owned_id()),
+            Handle::MultiThread(h) => super::Id::new(h.owned_id()),
+        }
+    }
+
     pub(crate) fn flavor(&self) -> RuntimeFlavor {
         match self {
             Handle::CurrentThread(_) => RuntimeFlavor::CurrentThread,

@@ -70,6 +70,8 @@ pub(crate) struct Config {
     pub(crate) event_interval: u32,
     pub(crate) before_park: Option<Callback>,
     pub(crate) after_unpark: Option<Callback>,
+    /// The runtime's name (`Builder::name`).
+    pub(crate) name: Option<String>,
     /// Whether a searching worker may take the LIFO task of a worker stuck in one poll.
     pub(crate) lifo_stealing: bool,
     /// Whether the monitor turns the driver when no worker holds it.
@@ -183,6 +185,14 @@ impl Remote {
 }
 
 impl Handle {
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.shared.config.name.as_deref()
+    }
+
+    pub(crate) fn owned_id(&self) -> std::num::NonZeroU64 {
+        self.shared.owned.id()
+    }
+
     pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
