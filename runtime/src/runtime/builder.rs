@@ -46,6 +46,8 @@ pub struct Builder {
     enable_io: bool,
     enable_time: bool,
     max_io_events_per_tick: usize,
+    /// `None`: as `max_io_events_per_tick`.
+    max_io_events_per_busy_tick: Option<usize>,
     max_blocking_threads: usize,
     thread_name: ThreadNameFn,
     thread_stack_size: Option<usize>,
@@ -126,6 +128,7 @@ impl Builder {
             enable_io: false,
             enable_time: false,
             max_io_events_per_tick: runtime_net::driver::DEFAULT_MAX_IO_EVENTS_PER_TICK,
+            max_io_events_per_busy_tick: None,
             max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
             thread_name: Arc::new(|| "runtime-worker".into()),
             thread_stack_size: None,
@@ -159,8 +162,48 @@ impl Builder {
     /// Panics if `val` is zero.
     #[track_caller]
     pub fn max_io_events_per_tick(&mut self, val: usize) -> &mut Self {
-        assert!(val > 0, "`max_io_events_per_tick` must be greater than 0");
+        assert!(
+            val > 0,
+            "max_io_events_per_tick must be non-zero: the reactor must be able to take at least \
+             one event per turn"
+        );
         self.max_io_events_per_tick = val;
+        self
+    }
+
+    /// How many I/O events the reactor takes on a *busy* turn: one that does not wait,
+    /// because tasks are ready (every `event_interval` ticks) or a timer is due. Default: the
+    /// same as [`max_io_events_per_tick`](Self::max_io_events_per_tick).
+    ///
+    /// A smaller busy batch leaves the rest of the events in the kernel while the runtime is
+    /// busy, instead of turning them all into tasks at once; an idle worker still takes up to
+    /// `max_io_events_per_tick`.
+    ///
+    /// Today the setting is checked and kept, but the reactor takes the same batch on every
+    /// turn (up to `max_io_events_per_tick`); see `docs/migrating-from-tokio.md`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `val` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::runtime::Builder::new_current_thread()
+    ///     .enable_io()
+    ///     .max_io_events_per_tick(128)
+    ///     .max_io_events_per_busy_tick(8)
+    ///     .build()
+    ///     .unwrap();
+    /// ```
+    #[track_caller]
+    pub fn max_io_events_per_busy_tick(&mut self, val: usize) -> &mut Self {
+        assert!(
+            val > 0,
+            "max_io_events_per_busy_tick must be non-zero: a busy turn of the reactor must be \
+             able to take at least one event"
+        );
+        self.max_io_events_per_busy_tick = Some(val);
         self
     }
 

@@ -16,9 +16,14 @@ use crate::task::{JoinHandle, LocalSet};
 
 /// Options for [`Builder::build_local`](super::Builder::build_local); none yet, kept for
 /// tokio's signature.
+///
+/// Like tokio's, it is neither `Send` nor `Sync`, so that options bound to the building
+/// thread can be added later.
 #[derive(Debug, Default, Clone)]
 #[non_exhaustive]
-pub struct LocalOptions {}
+pub struct LocalOptions {
+    _not_send_or_sync: std::marker::PhantomData<*mut ()>,
+}
 
 /// A current-thread runtime bound to the thread that built it, which runs `!Send` tasks.
 ///
@@ -131,6 +136,11 @@ impl LocalRuntime {
         self.rt().handle()
     }
 
+    /// A view of the runtime's metrics; see [`RuntimeMetrics`](super::RuntimeMetrics).
+    pub fn metrics(&self) -> super::RuntimeMetrics {
+        self.rt().metrics()
+    }
+
     /// Enters the runtime's context (and its local set) until the guard is dropped; see
     /// [`Runtime::enter`].
     pub fn enter(&self) -> EnterGuard<'_> {
@@ -166,6 +176,10 @@ impl Drop for LocalRuntime {
         self.close_local();
     }
 }
+
+// As `Runtime`. As tokio.
+impl std::panic::UnwindSafe for LocalRuntime {}
+impl std::panic::RefUnwindSafe for LocalRuntime {}
 
 impl fmt::Debug for LocalRuntime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

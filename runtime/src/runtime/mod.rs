@@ -22,6 +22,7 @@ mod driver;
 mod handle;
 mod id;
 mod local_runtime;
+mod metrics;
 mod park;
 mod parker;
 mod rt;
@@ -31,7 +32,8 @@ pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use id::Id;
 pub use local_runtime::{LocalOptions, LocalRuntime};
-pub use rt::Runtime;
+pub use metrics::RuntimeMetrics;
+pub use rt::{is_rt_shutdown_err, Runtime};
 
 /// The kind of scheduler a runtime uses; see [`Handle::runtime_flavor`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,4 +43,33 @@ pub enum RuntimeFlavor {
     CurrentThread,
     /// Tasks run on a pool of worker threads that steal work from each other.
     MultiThread,
+}
+
+/// The index of the worker thread this is called on, or `None` off the runtime's workers.
+///
+/// Indices run from 0 to `num_workers - 1` and match those of
+/// [`RuntimeMetrics`](crate::runtime::RuntimeMetrics). On the multi-thread runtime the
+/// thread that calls `block_on` and the blocking pool's threads are not workers: `None`.
+/// On the current-thread runtime the thread that drives the scheduler (inside
+/// `Runtime::block_on`, or a local runtime's `block_on`) is worker 0; another thread in
+/// `block_on` at the same time, waiting for its turn, is not.
+///
+/// A task may move between workers at an `.await`, so the answer can change across one.
+///
+/// # Examples
+///
+/// ```
+/// let rt = runtime::runtime::Builder::new_multi_thread()
+///     .worker_threads(2)
+///     .build()
+///     .unwrap();
+/// let index = rt.block_on(runtime::spawn(async { runtime::runtime::worker_index() }));
+/// assert!(index.unwrap().unwrap() < 2);
+/// assert_eq!(runtime::runtime::worker_index(), None);
+/// ```
+pub fn worker_index() -> Option<usize> {
+    context::with_scheduler(|cx| match cx? {
+        scheduler::Context::CurrentThread(_) => Some(0),
+        scheduler::Context::MultiThread(cx) => Some(cx.worker_index()),
+    })
 }

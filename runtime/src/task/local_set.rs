@@ -141,7 +141,7 @@ where
     match CURRENT.try_with(|current| current.borrow().clone()) {
         Ok(Some(context)) => context.spawn(future),
         _ => panic!(
-            "`spawn_local` called from outside of a `task::LocalSet` or a local runtime: run \
+            "`spawn_local` called from outside of a `task::LocalSet` or `runtime::LocalRuntime`: run \
              the code inside `LocalSet::run_until` or `LocalSet::block_on`, build the runtime \
              with `Builder::build_local`, or use `#[runtime::main(flavor = \"local\")]`; for a \
              `Send` future, use `runtime::spawn`"

@@ -175,8 +175,9 @@ impl BlockingPool {
                 return;
             }
             panic!(
-                "a runtime was dropped inside an async context (a task, `block_on` or \
-                 `#[runtime::main]`): dropping it blocks this thread until the runtime's \
+                "Cannot drop a runtime in a context where blocking is not allowed: a runtime \
+                 was dropped inside an async context (a task, `block_on` or \
+                 `#[runtime::main]`), and dropping it blocks this thread until the runtime's \
                  blocking work finishes, which would stall the runtime that runs this code. \
                  Drop it outside async code, drop it inside `runtime::task::spawn_blocking`, \
                  or call `Runtime::shutdown_background()`"

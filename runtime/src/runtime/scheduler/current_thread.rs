@@ -28,6 +28,7 @@ use crate::runtime::blocking;
 use crate::runtime::builder::Callback;
 use crate::runtime::context;
 use crate::runtime::driver::{self, Driver};
+use crate::runtime::metrics::{BusyTimer, WorkerMetrics};
 use crate::runtime::park;
 use crate::runtime::parker::{Parker, Unparker};
 use crate::runtime::scheduler;
@@ -57,6 +58,8 @@ struct Shared {
     /// Set when the `block_on` future is woken.
     woken: AtomicBool,
     config: Config,
+    /// The one worker's counters, written by the thread holding the core.
+    worker_metrics: WorkerMetrics,
 }
 
 /// Scheduler settings from the builder.
@@ -75,6 +78,8 @@ struct Core {
     tick: u32,
     /// How the driving thread sleeps (in the driver); `None` only while it is parked.
     park: Option<Parker>,
+    /// Since when the thread holding the core has been busy.
+    busy: BusyTimer,
 }
 
 /// The thread-local state of the thread that holds the core.
@@ -100,6 +105,7 @@ impl CurrentThread {
                 owned: OwnedTasks::new(1),
                 woken: AtomicBool::new(false),
                 config,
+                worker_metrics: WorkerMetrics::new(),
             },
             driver: driver_handle,
             unpark: park.unparker(),
@@ -109,6 +115,7 @@ impl CurrentThread {
             tasks: VecDeque::with_capacity(INITIAL_CAPACITY),
             tick: 0,
             park: Some(park),
+            busy: BusyTimer::default(),
         });
         let scheduler = CurrentThread {
             core: Mutex::new(Some(core)),
@@ -195,11 +202,7 @@ fn shutdown_core(mut core: Box<Core>, handle: &Handle) -> Box<Core> {
 fn enter_runtime_or_panic() -> coop::EnterRuntimeGuard {
     match coop::enter_runtime(false) {
         Some(guard) => guard,
-        None => panic!(
-            "`block_on` called from inside an async runtime: this would block the thread that \
-             drives other tasks. `.await` the future instead, or call `block_on` from a \
-             `runtime::task::spawn_blocking` closure or a plain thread"
-        ),
+        None => panic!(context::nested_block_on_message!("`block_on`")),
     }
 }
 
@@ -249,6 +252,7 @@ impl CoreGuard<'_> {
             let waker = Waker::from(handle.clone());
             let mut cx = std::task::Context::from_waker(&waker);
             let config = &handle.shared.config;
+            core.busy.start();
 
             'outer: loop {
                 if handle.shared.woken.swap(false, AcqRel) {
@@ -256,6 +260,7 @@ impl CoreGuard<'_> {
                         context.enter(core, || coop::budget(|| future.as_mut().poll(&mut cx)));
                     core = c;
                     if let Poll::Ready(output) = res {
+                        core.busy.stop(&handle.shared.worker_metrics);
                         return (core, output);
                     }
                 }
@@ -337,9 +342,14 @@ impl Context {
                     && !handle.shared.woken.load(Acquire)
                     && handle.blocking_spawner.is_idle()
             };
+            let metrics = &handle.shared.worker_metrics;
+            metrics.about_to_park();
+            core.busy.stop(metrics);
             let (c, ()) = self.enter(core, || park.park(&handle.driver, &idle));
             core = c;
             core.park = Some(park);
+            metrics.unparked();
+            core.busy.start();
         }
         if let Some(f) = &handle.shared.config.after_unpark {
             let (c, ()) = self.enter(core, || f());
@@ -365,6 +375,18 @@ impl Handle {
 
     pub(crate) fn owned_id(&self) -> std::num::NonZeroU64 {
         self.shared.owned.id()
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.shared.owned.len()
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.shared.inject.len()
+    }
+
+    pub(crate) fn worker_metrics(&self) -> &WorkerMetrics {
+        &self.shared.worker_metrics
     }
 
     pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>

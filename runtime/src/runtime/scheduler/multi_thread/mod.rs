@@ -86,6 +86,9 @@ impl MultiThread {
                 config,
                 monitor: monitor::Monitor::new(),
                 block_on_polling: crate::loom::AtomicUsize::new(0),
+                worker_metrics: (0..size)
+                    .map(|_| CachePadded::new(crate::runtime::metrics::WorkerMetrics::new()))
+                    .collect(),
             },
             driver: driver_handle,
             blocking_spawner,
@@ -111,11 +114,9 @@ impl MultiThread {
             unreachable!("a multi-thread scheduler with another scheduler's handle")
         };
         let Some(_runtime) = coop::enter_runtime(true) else {
-            panic!(
-                "`block_on` called from inside an async runtime: this would block the thread \
-                 that drives other tasks. `.await` the future instead, or call `block_on` from \
-                 a `runtime::task::spawn_blocking` closure or a plain thread"
-            );
+            panic!(crate::runtime::context::nested_block_on_message!(
+                "`block_on`"
+            ));
         };
         if !cfg!(feature = "test-util") {
             // Without `test-util` the clock cannot be paused: nothing needs the count.

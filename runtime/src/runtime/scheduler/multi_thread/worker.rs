@@ -36,6 +36,7 @@ use super::handle::{Handle, Remote};
 use super::queue;
 use crate::runtime::builder::Callback;
 use crate::runtime::context;
+use crate::runtime::metrics::{BusyTimer, WorkerMetrics};
 use crate::runtime::parker::Parker;
 use crate::runtime::scheduler;
 use crate::task::{Notified, Schedule, Task};
@@ -65,6 +66,8 @@ pub(crate) struct Core {
     /// `None` only while the thread is parked in it.
     park: Option<Parker>,
     rand: FastRand,
+    /// Since when this core's holder has been busy (awake).
+    busy: BusyTimer,
 }
 
 /// The thread-local state of a worker thread.
@@ -87,6 +90,7 @@ impl Core {
             is_shutdown: false,
             park: Some(park),
             rand: FastRand::new(),
+            busy: BusyTimer::default(),
         })
     }
 }
@@ -117,11 +121,21 @@ pub(super) fn run(worker: Arc<Worker>) {
 }
 
 impl Context {
+    /// The index of the core this thread runs (`runtime::worker_index`).
+    pub(crate) fn worker_index(&self) -> usize {
+        self.worker.index
+    }
+
     fn remote(&self) -> &Remote {
         &self.worker.handle.shared.remotes[self.worker.index]
     }
 
+    fn metrics(&self) -> &WorkerMetrics {
+        &self.worker.handle.shared.worker_metrics[self.worker.index]
+    }
+
     fn run(&self, mut core: Box<Core>) -> RunResult {
+        core.busy.start();
         while !core.is_shutdown {
             core.tick = core.tick.wrapping_add(1);
             core.lifo_enabled = true;
@@ -137,6 +151,7 @@ impl Context {
                 core = self.park(core);
             }
         }
+        core.busy.stop(self.metrics());
         core.pre_shutdown(&self.worker);
         self.worker.handle.shutdown_core(core);
         Err(())
@@ -201,6 +216,9 @@ impl Context {
             core = self.run_hook(core, f);
         }
         if core.transition_to_parked(&self.worker) {
+            // Counted once per park, however many spurious wake-ups it takes.
+            self.metrics().about_to_park();
+            core.busy.stop(self.metrics());
             // With the clock paused, the last worker to go idle lets the driver's holder know
             // that time may jump.
             self.worker.handle.poke_paused_clock();
@@ -211,6 +229,8 @@ impl Context {
                     break;
                 }
             }
+            self.metrics().unparked();
+            core.busy.start();
         }
         self.worker.handle.shared.monitor.worker_unparked();
         if let Some(f) = &config.after_unpark {
