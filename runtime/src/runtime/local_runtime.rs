@@ -12,6 +12,7 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use super::{EnterGuard, Handle, Runtime};
+use crate::task::local_set::LocalRuntimeRegistration;
 use crate::task::{JoinHandle, LocalSet};
 
 /// Options for [`Builder::build_local`](super::Builder::build_local); none yet, kept for
@@ -55,6 +56,8 @@ pub struct LocalOptions {
 /// assert_eq!(*log.borrow(), [0, 1, 2]);
 /// ```
 pub struct LocalRuntime {
+    /// Lets `spawn_local` find `local` under this runtime's context on this thread.
+    _registration: LocalRuntimeRegistration,
     local: LocalSet,
     /// `None` only inside `shutdown_timeout`.
     rt: Option<Runtime>,
@@ -63,8 +66,10 @@ pub struct LocalRuntime {
 
 impl LocalRuntime {
     pub(super) fn from_runtime(rt: Runtime, _options: LocalOptions) -> LocalRuntime {
+        let local = LocalSet::new();
         LocalRuntime {
-            local: LocalSet::new(),
+            _registration: LocalRuntimeRegistration::new(rt.handle().id(), &local),
+            local,
             rt: Some(rt),
             _not_send: PhantomData,
         }
@@ -141,8 +146,17 @@ impl LocalRuntime {
         self.rt().metrics()
     }
 
-    /// Enters the runtime's context (and its local set) until the guard is dropped; see
-    /// [`Runtime::enter`].
+    /// Enters the runtime's context until the guard is dropped; see [`Runtime::enter`]. On
+    /// this thread, [`spawn_local`](crate::task::spawn_local) then spawns on this runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::runtime::LocalRuntime::new().unwrap();
+    /// let _guard = rt.enter();
+    /// let task = runtime::task::spawn_local(async { std::rc::Rc::new(5) });
+    /// assert_eq!(*rt.block_on(task).unwrap(), 5);
+    /// ```
     pub fn enter(&self) -> EnterGuard<'_> {
         self.rt().enter()
     }

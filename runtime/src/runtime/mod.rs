@@ -48,7 +48,7 @@ pub enum RuntimeFlavor {
 /// The index of the worker thread this is called on, or `None` off the runtime's workers.
 ///
 /// Indices run from 0 to `num_workers - 1` and match those of
-/// [`RuntimeMetrics`](crate::runtime::RuntimeMetrics). On the multi-thread runtime the
+/// [`RuntimeMetrics`]. On the multi-thread runtime the
 /// thread that calls `block_on` and the blocking pool's threads are not workers: `None`.
 /// On the current-thread runtime the thread that drives the scheduler (inside
 /// `Runtime::block_on`, or a local runtime's `block_on`) is worker 0; another thread in
@@ -63,7 +63,7 @@ pub enum RuntimeFlavor {
 ///     .worker_threads(2)
 ///     .build()
 ///     .unwrap();
-/// let index = rt.block_on(runtime::spawn(async { runtime::runtime::worker_index() }));
+/// let index = rt.block_on(rt.spawn(async { runtime::runtime::worker_index() }));
 /// assert!(index.unwrap().unwrap() < 2);
 /// assert_eq!(runtime::runtime::worker_index(), None);
 /// ```

@@ -73,19 +73,19 @@ pub(crate) struct BusyTimer {
 }
 
 impl BusyTimer {
-    /// The worker starts running tasks (it woke up, or took the core). A stretch already in
-    /// progress (the core moved to another thread in `block_in_place`) goes on.
-    pub(crate) fn start(&mut self) {
+    /// The worker starts running tasks at `now` (it woke up, or took the core). A stretch
+    /// already in progress (the core moved to another thread in `block_in_place`) goes on.
+    pub(crate) fn start(&mut self, now: Instant) {
         if self.since.is_none() {
-            self.since = Some(Instant::now());
+            self.since = Some(now);
         }
     }
 
-    /// The worker stops running tasks (it is about to sleep, or gives the core back): adds
-    /// the stretch to `metrics`.
-    pub(crate) fn stop(&mut self, metrics: &WorkerMetrics) {
+    /// The worker stops running tasks at `now` (it is about to sleep, or gives the core
+    /// back): adds the stretch to `metrics`.
+    pub(crate) fn stop(&mut self, now: Instant, metrics: &WorkerMetrics) {
         if let Some(since) = self.since.take() {
-            metrics.add_busy(since.elapsed());
+            metrics.add_busy(now.saturating_duration_since(since));
         }
     }
 }

@@ -8,8 +8,12 @@
 //!
 //! Fairness: the injection queue is checked first every `global_queue_interval` ticks, and the
 //! driver is turned with a zero timeout every `event_interval` ticks even when tasks are
-//! ready, so neither remote work nor I/O and timers can be starved by a busy local queue. A
-//! task that wakes itself during its poll goes to the back of the local queue.
+//! ready, so neither remote work nor I/O and timers can be starved by a busy local queue.
+//!
+//! A task that wakes itself during its poll (`yield_now`, a spent budget) is *deferred*: it
+//! runs again only after the driver has been turned, so a task that yields in a loop cannot
+//! keep I/O and timers from being seen (tokio does the same). With nothing else to run, the
+//! scheduler turns the driver without sleeping and then runs the deferred tasks.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -19,6 +23,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering::*};
 use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
+use std::time::Instant;
 
 use parking_lot::Mutex;
 use runtime_sync::coop;
@@ -70,11 +75,15 @@ pub(crate) struct Config {
     pub(crate) after_unpark: Option<Callback>,
     /// The runtime's name (`Builder::name`).
     pub(crate) name: Option<String>,
+    /// Whether this is a `LocalRuntime`'s scheduler.
+    pub(crate) local: bool,
 }
 
 /// The scheduler's mutable state; lives with the thread that drives it.
 struct Core {
     tasks: VecDeque<Notified<Arc<Handle>>>,
+    /// Tasks that woke themselves during their poll; queued after the next driver turn.
+    deferred: Vec<Notified<Arc<Handle>>>,
     tick: u32,
     /// How the driving thread sleeps (in the driver); `None` only while it is parked.
     park: Option<Parker>,
@@ -113,6 +122,7 @@ impl CurrentThread {
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(INITIAL_CAPACITY),
+            deferred: Vec::new(),
             tick: 0,
             park: Some(park),
             busy: BusyTimer::default(),
@@ -187,6 +197,7 @@ fn shutdown_core(mut core: Box<Core>, handle: &Handle) -> Box<Core> {
     while let Some(task) = core.tasks.pop_front() {
         drop(task);
     }
+    core.deferred.clear();
     handle.shared.inject.close();
     while let Some(task) = handle.shared.inject.pop() {
         drop(task);
@@ -207,6 +218,11 @@ fn enter_runtime_or_panic() -> coop::EnterRuntimeGuard {
 }
 
 impl Core {
+    /// After a turn of the driver: the deferred tasks join the queue.
+    fn requeue_deferred(&mut self) {
+        self.tasks.extend(self.deferred.drain(..));
+    }
+
     fn tick(&mut self) {
         self.tick = self.tick.wrapping_add(1);
     }
@@ -252,7 +268,7 @@ impl CoreGuard<'_> {
             let waker = Waker::from(handle.clone());
             let mut cx = std::task::Context::from_waker(&waker);
             let config = &handle.shared.config;
-            core.busy.start();
+            core.busy.start(Instant::now());
 
             'outer: loop {
                 if handle.shared.woken.swap(false, AcqRel) {
@@ -260,7 +276,8 @@ impl CoreGuard<'_> {
                         context.enter(core, || coop::budget(|| future.as_mut().poll(&mut cx)));
                     core = c;
                     if let Poll::Ready(output) = res {
-                        core.busy.stop(&handle.shared.worker_metrics);
+                        core.busy
+                            .stop(Instant::now(), &handle.shared.worker_metrics);
                         return (core, output);
                     }
                 }
@@ -332,8 +349,13 @@ impl Context {
             let (c, ()) = self.enter(core, || f());
             core = c;
         }
-        // The hook may have spawned work; then there is no reason to sleep.
-        if core.tasks.is_empty() {
+        // The hook may have spawned work, or tasks are deferred until the driver turns: then
+        // there is no reason to sleep, but the driver still turns (without waiting), so timers
+        // and I/O are not starved by a hook that always finds something to do.
+        if !core.tasks.is_empty() || !core.deferred.is_empty() || handle.shared.woken.load(Acquire)
+        {
+            core = self.park_yield(core, handle);
+        } else {
             let mut park = core.park.take().expect("parker missing");
             // Nothing queued here (checked above); a paused clock may jump if nothing else
             // is pending either.
@@ -344,12 +366,13 @@ impl Context {
             };
             let metrics = &handle.shared.worker_metrics;
             metrics.about_to_park();
-            core.busy.stop(metrics);
+            core.busy.stop(Instant::now(), metrics);
             let (c, ()) = self.enter(core, || park.park(&handle.driver, &idle));
             core = c;
             core.park = Some(park);
             metrics.unparked();
-            core.busy.start();
+            core.busy.start(Instant::now());
+            core.requeue_deferred();
         }
         if let Some(f) = &handle.shared.config.after_unpark {
             let (c, ()) = self.enter(core, || f());
@@ -364,6 +387,7 @@ impl Context {
         let (c, ()) = self.enter(core, || park.park_yield(&handle.driver));
         core = c;
         core.park = Some(park);
+        core.requeue_deferred();
         core
     }
 }
@@ -371,6 +395,10 @@ impl Context {
 impl Handle {
     pub(crate) fn name(&self) -> Option<&str> {
         self.shared.config.name.as_deref()
+    }
+
+    pub(crate) fn is_local(&self) -> bool {
+        self.shared.config.local
     }
 
     pub(crate) fn owned_id(&self) -> std::num::NonZeroU64 {
@@ -421,6 +449,19 @@ impl Schedule for Arc<Handle> {
                 self.shared.inject.push(task);
                 self.unpark.unpark(&self.driver);
             }
+        });
+    }
+
+    fn yield_now(&self, task: Notified<Self>) {
+        // A self-wake always happens during the task's poll, on the thread holding the core.
+        context::with_scheduler(|cx| match cx {
+            Some(scheduler::Context::CurrentThread(cx)) if Arc::ptr_eq(self, &cx.handle) => {
+                match cx.core.borrow_mut().as_mut() {
+                    Some(core) => core.deferred.push(task),
+                    None => drop(task),
+                }
+            }
+            _ => self.schedule(task),
         });
     }
 }

@@ -68,6 +68,14 @@ impl Handle {
         }
     }
 
+    /// Whether this is a `LocalRuntime`'s scheduler.
+    pub(crate) fn is_local(&self) -> bool {
+        match self {
+            Handle::CurrentThread(h) => h.is_local(),
+            Handle::MultiThread(_) => false,
+        }
+    }
+
     /// The runtime's id: that of its owned-task list, unique in the process.
     pub(crate) fn id(&self) -> super::Id {
         match self {

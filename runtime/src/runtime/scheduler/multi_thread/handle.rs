@@ -69,7 +69,8 @@ pub(super) struct Remote {
 
 /// Scheduler settings from the builder.
 pub(crate) struct Config {
-    pub(crate) global_queue_interval: u32,
+    /// `None`: each worker tunes it to its poll times (see `stats.rs`).
+    pub(crate) global_queue_interval: Option<u32>,
     pub(crate) event_interval: u32,
     pub(crate) before_park: Option<Callback>,
     pub(crate) after_unpark: Option<Callback>,

@@ -12,6 +12,7 @@ mod queue;
 #[cfg(feature = "crossbeam-queue")]
 #[path = "queue_crossbeam.rs"]
 mod queue;
+mod stats;
 mod worker;
 
 #[cfg(all(test, loom))]
@@ -70,7 +71,7 @@ impl MultiThread {
             let park = first.for_another_thread();
             let (steal, run_queue) = queue::local();
             remotes.push(CachePadded::new(Remote::new(steal, park.unparker())));
-            cores.push(Core::new(run_queue, park));
+            cores.push(Core::new(run_queue, park, config.global_queue_interval));
         }
         // `first` only carried the shared driver; every core got its own parker.
         drop(first);
