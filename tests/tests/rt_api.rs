@@ -183,6 +183,15 @@ fn the_shutdown_error_of_io_resources_is_recognised_and_nothing_else_is() {
     let err = rt2.block_on(listener.accept()).unwrap_err();
     assert!(is_rt_shutdown_err(&err), "{err:?}");
 
+    // Blocking work of the I/O crate (here a name lookup) cancelled by the shutdown.
+    let rt3 = Flavor::CurrentThread.rt();
+    let handle = rt3.handle().clone();
+    rt3.shutdown_timeout(Duration::from_secs(10));
+    let Err(err) = handle.block_on(runtime::net::lookup_host("localhost:80")) else {
+        panic!("a lookup on a shut-down runtime succeeded");
+    };
+    assert!(is_rt_shutdown_err(&err), "{err:?}");
+
     assert!(!is_rt_shutdown_err(&std::io::Error::other("disk full")));
     assert!(!is_rt_shutdown_err(&std::io::Error::from(
         std::io::ErrorKind::Other

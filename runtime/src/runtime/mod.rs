@@ -9,8 +9,9 @@
 //!
 //! Dropping a `Runtime` cancels every task that is still alive, each task's future dropped
 //! exactly once: on the dropping thread, or — for a task in the middle of a poll on a
-//! multi-thread worker — by that worker when the poll returns. Closures queued on the
-//! blocking pool are cancelled too. The drop then waits for the workers and for the blocking
+//! multi-thread worker — by that worker when the poll returns. `spawn_blocking` closures
+//! still waiting for a free blocking thread are cancelled too (one that was given a thread
+//! counts as started and runs). The drop then waits for the workers and for the blocking
 //! closures that are running. [`Runtime::shutdown_timeout`] bounds that wait and
 //! [`Runtime::shutdown_background`] skips it. Tasks spawned while the runtime shuts down are
 //! cancelled at once; their `JoinHandle`s report it.

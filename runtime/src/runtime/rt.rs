@@ -166,10 +166,10 @@ impl Runtime {
     /// Shuts the runtime down, waiting at most `duration` for work that is still running.
     ///
     /// Before this returns, every task that is not in the middle of a poll is cancelled (its
-    /// future dropped, on this thread), and so are `spawn_blocking` closures still in the
-    /// queue. A task in the middle of a poll on a multi-thread worker is cancelled when that
-    /// poll returns; this waits up to `duration` for that, and for blocking closures that are
-    /// running. Whatever is still running after `duration` is left to finish on its own
+    /// future dropped, on this thread), and so are `spawn_blocking` closures still waiting for
+    /// a free blocking thread (one that was given a thread counts as started). A task in the
+    /// middle of a poll on a multi-thread worker is cancelled when that poll returns; this
+    /// waits up to `duration` for that, and for blocking closures that are running. Whatever is still running after `duration` is left to finish on its own
     /// thread.
     ///
     /// # Panics
@@ -224,9 +224,14 @@ impl Drop for Runtime {
     }
 }
 
-/// The message of the error I/O resources return once their runtime has shut down
-/// (`runtime-net`'s reactor makes it; `tests/tests/rt_api.rs` checks that the two agree).
-const RUNTIME_SHUTTING_DOWN_ERROR: &str = "the runtime's I/O driver has shut down";
+/// The messages of the errors I/O resources return once their runtime has shut down:
+/// `runtime-net`'s reactor's, and its blocking work's (name lookups, stdio) when the
+/// runtime's blocking pool cancelled it. `tests/tests/rt_api.rs` checks that they agree with
+/// what `runtime-net` returns.
+const RUNTIME_SHUTTING_DOWN_ERRORS: [&str; 2] = [
+    "the runtime's I/O driver has shut down",
+    "the blocking work was cancelled before it ran: the runtime is shutting down",
+];
 
 /// Returns `true` if `err` is the error an I/O resource (a socket, a listener, stdio) returns
 /// because the runtime it belongs to has shut down, and not an error of the operating system.
@@ -253,7 +258,8 @@ const RUNTIME_SHUTTING_DOWN_ERROR: &str = "the runtime's I/O driver has shut dow
 pub fn is_rt_shutdown_err(err: &std::io::Error) -> bool {
     err.kind() == std::io::ErrorKind::Other
         && err.get_ref().is_some_and(|inner| {
-            inner.source().is_none() && inner.to_string() == RUNTIME_SHUTTING_DOWN_ERROR
+            inner.source().is_none()
+                && RUNTIME_SHUTTING_DOWN_ERRORS.contains(&inner.to_string().as_str())
         })
 }
 
