@@ -85,6 +85,9 @@ struct Core {
     /// Tasks that woke themselves during their poll; queued after the next driver turn.
     deferred: Vec<Notified<Arc<Handle>>>,
     tick: u32,
+    /// Polls (of tasks and of the `block_on` future) since the driver last turned: at
+    /// `event_interval` it turns, even though work remains.
+    polls_since_turn: u32,
     /// How the driving thread sleeps (in the driver); `None` only while it is parked.
     park: Option<Parker>,
     /// Since when the thread holding the core has been busy.
@@ -124,6 +127,7 @@ impl CurrentThread {
             tasks: VecDeque::with_capacity(INITIAL_CAPACITY),
             deferred: Vec::new(),
             tick: 0,
+            polls_since_turn: 0,
             park: Some(park),
             busy: BusyTimer::default(),
         });
@@ -275,6 +279,7 @@ impl CoreGuard<'_> {
                     let (c, res) =
                         context.enter(core, || coop::budget(|| future.as_mut().poll(&mut cx)));
                     core = c;
+                    core.polls_since_turn += 1;
                     if let Poll::Ready(output) = res {
                         core.busy
                             .stop(Instant::now(), &handle.shared.worker_metrics);
@@ -282,7 +287,13 @@ impl CoreGuard<'_> {
                     }
                 }
 
-                for _ in 0..config.event_interval {
+                loop {
+                    if core.polls_since_turn >= config.event_interval {
+                        // Work remains (tasks, or the `block_on` future keeps being woken),
+                        // but I/O and timers get their turn.
+                        core = context.park_yield(core, &handle);
+                        continue 'outer;
+                    }
                     core.tick();
                     let Some(task) = core.next_task(&handle) else {
                         core = context.park(core, &handle);
@@ -291,10 +302,8 @@ impl CoreGuard<'_> {
                     let task = handle.shared.owned.assert_owner(task);
                     let (c, ()) = context.enter(core, || coop::budget(|| task.run()));
                     core = c;
+                    core.polls_since_turn += 1;
                 }
-
-                // Ready tasks remain, but I/O and timers get their turn.
-                core = context.park_yield(core, &handle);
             }
         })
     }
@@ -349,12 +358,14 @@ impl Context {
             let (c, ()) = self.enter(core, || f());
             core = c;
         }
-        // The hook may have spawned work, or tasks are deferred until the driver turns: then
-        // there is no reason to sleep, but the driver still turns (without waiting), so timers
-        // and I/O are not starved by a hook that always finds something to do.
-        if !core.tasks.is_empty() || !core.deferred.is_empty() || handle.shared.woken.load(Acquire)
-        {
+        if !core.deferred.is_empty() {
+            // Tasks deferred until the driver turns: turn it, without waiting.
             core = self.park_yield(core, handle);
+        } else if !core.tasks.is_empty() || handle.shared.woken.load(Acquire) {
+            // The hook created work (spawned a task, woke the `block_on` future): no reason
+            // to sleep. The driver is not turned here, but every poll counts towards
+            // `event_interval`, after which it is: a hook that always finds something to do
+            // cannot starve timers and I/O (tokio #8212).
         } else {
             let mut park = core.park.take().expect("parker missing");
             // Nothing queued here (checked above); a paused clock may jump if nothing else
@@ -370,6 +381,8 @@ impl Context {
             let (c, ()) = self.enter(core, || park.park(&handle.driver, &idle));
             core = c;
             core.park = Some(park);
+            // (`polls_since_turn` is not reset: a pending unpark makes `park` return without
+            // turning the driver, and wakes that keep arriving must not starve it either.)
             metrics.unparked();
             core.busy.start(Instant::now());
             core.requeue_deferred();
@@ -387,6 +400,7 @@ impl Context {
         let (c, ()) = self.enter(core, || park.park_yield(&handle.driver));
         core = c;
         core.park = Some(park);
+        core.polls_since_turn = 0;
         core.requeue_deferred();
         core
     }
