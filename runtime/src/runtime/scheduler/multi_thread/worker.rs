@@ -9,10 +9,14 @@
 //! 1. Every `event_interval` ticks, turn the driver without sleeping and check for shutdown.
 //! 2. Take a task: every `global_queue_interval` ticks the injection queue first; otherwise
 //!    the LIFO slot, the local queue, then a batch from the injection queue.
-//! 3. If there is none, search: steal half of another worker's queue (random start), then,
-//!    on the last pass, the LIFO task of a worker the monitor found stuck in one poll, then
-//!    the injection queue.
-//! 4. If that fails too, turn the driver without sleeping if tasks are deferred, else park.
+//! 3. If there is none but tasks are deferred (they yielded), turn the driver without
+//!    sleeping, which requeues them. The worker has work of its own, so it does not steal:
+//!    stealing here moved tasks back and forth between two yielding workers every round
+//!    (`mt_yield_many` took 1.4 times tokio's time with it, 0.7 without).
+//! 4. Otherwise search: steal half of another worker's queue (random start), then, on the
+//!    last pass, the LIFO task of a worker the monitor found stuck in one poll, then the
+//!    injection queue.
+//! 5. If that fails too, park.
 //!
 //! Running a task: stop searching first (the last searcher to stop wakes another worker, so
 //! work that arrives behind it is never stranded), poll it under a fresh budget, then run
@@ -176,11 +180,11 @@ impl Context {
                 core = self.run_task(task, core)?;
                 continue;
             }
-            if let Some(task) = core.steal_work(&self.worker) {
-                core = self.run_task(task, core)?;
-            } else if !core.deferred.is_empty() {
+            if !core.deferred.is_empty() {
                 // Only deferred tasks left: turn the driver without sleeping, then run them.
                 core = self.park_yield(core);
+            } else if let Some(task) = core.steal_work(&self.worker) {
+                core = self.run_task(task, core)?;
             } else {
                 core = self.park(core);
             }
