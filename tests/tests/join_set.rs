@@ -631,3 +631,39 @@ both_flavors! {
         assert!(n < 1000);
     }
 }
+
+/// The waker a new poll replaces is dropped outside the set's lock: here its destructor runs
+/// the runtime, which completes the task and takes that lock to report it.
+#[test]
+fn a_replaced_waker_is_dropped_outside_the_sets_lock() {
+    use std::task::{Context, Wake, Waker};
+
+    struct RunsTheRuntimeOnDrop(runtime::runtime::Runtime);
+
+    impl Wake for RunsTheRuntimeOnDrop {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    impl Drop for RunsTheRuntimeOnDrop {
+        fn drop(&mut self) {
+            self.0.block_on(yield_now());
+        }
+    }
+
+    within(SOON, || {
+        let rt = current_thread_rt();
+        let mut set = JoinSet::new();
+        set.spawn_on(async { 42 }, rt.handle());
+        let waker = Waker::from(Arc::new(RunsTheRuntimeOnDrop(rt)));
+        assert!(set
+            .poll_join_next(&mut Context::from_waker(&waker))
+            .is_pending());
+        drop(waker);
+        // The set still holds the first waker; this poll replaces (and drops) it.
+        let noop = Waker::noop();
+        assert!(set
+            .poll_join_next(&mut Context::from_waker(noop))
+            .is_pending());
+        assert_eq!(set.try_join_next().unwrap().unwrap(), 42);
+    });
+}

@@ -86,7 +86,7 @@ fn spawn_local_from_a_blocking_thread_panics() {
     assert!(err.is_panic());
     assert!(
         err.to_string()
-            .contains("outside of a `task::LocalSet` or a local runtime"),
+            .contains("Local tasks can only be spawned on a LocalRuntime from the thread the runtime was created on"),
         "{err}"
     );
 }
@@ -163,7 +163,10 @@ fn block_on_inside_the_local_runtime_panics() {
         rt.block_on(async { inner.block_on(async {}) })
     }));
     let message = panic_message(&*result.unwrap_err()).unwrap();
-    assert!(message.contains("`.await` the future instead"), "{message}");
+    assert!(
+        message.contains("use `.await` on the future instead of blocking on it"),
+        "{message}"
+    );
 }
 
 #[runtime::main(flavor = "local")]
@@ -196,4 +199,43 @@ async fn test_with_the_local_flavor() {
     yield_now().await;
     let task = task::spawn_local(async move { *rc + 1 });
     assert_eq!(task.await.unwrap(), 2);
+}
+
+#[test]
+fn spawn_local_under_the_runtimes_enter_guard_spawns_on_it() {
+    let rt = local_rt();
+    let _guard = rt.enter();
+    let value = Rc::new(5);
+    let task = task::spawn_local(async move {
+        yield_now().await;
+        *value + 1
+    });
+    assert_eq!(rt.block_on(task).unwrap(), 6);
+}
+
+#[test]
+fn spawn_local_in_the_context_of_another_threads_local_runtime_panics() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let owner = thread::spawn(move || {
+        let rt = local_rt();
+        tx.send(rt.handle().clone()).unwrap();
+        // Keep the runtime alive until the other thread has tried.
+        let _ = done_rx.recv();
+    });
+    let handle = rx.recv().unwrap();
+    let result = catch_unwind(|| {
+        let _guard = handle.enter();
+        drop(task::spawn_local(async {}));
+    });
+    done_tx.send(()).unwrap();
+    owner.join().unwrap();
+    let message = panic_message(&*result.unwrap_err()).unwrap();
+    assert!(
+        message.contains(
+            "Local tasks can only be spawned on a LocalRuntime from the thread the runtime was \
+             created on"
+        ),
+        "{message}"
+    );
 }

@@ -337,3 +337,18 @@ fn a_set_can_be_driven_without_a_runtime() {
     runtime_tests::block_on_plain(local);
     assert_eq!(count.get(), 1);
 }
+
+both_flavors! {
+    fn block_in_place_inside_a_local_set_panics() {
+        let rt = rt();
+        let local = LocalSet::new();
+        let result = catch_unwind(std::panic::AssertUnwindSafe(|| {
+            local.block_on(&rt, async { task::block_in_place(|| {}) })
+        }));
+        let message = panic_message(&*result.unwrap_err()).unwrap();
+        assert!(
+            message.contains("can call blocking only when running on the multi-threaded runtime"),
+            "{message}"
+        );
+    }
+}

@@ -698,3 +698,86 @@ fn runtime_new_and_default_builders_work() {
         );
     }
 }
+
+/// How many times a task yields (with `yield_now`, or by spending its budget) before it sees
+/// a connection that arrived while it was yielding.
+fn yields_until_io_is_seen(rt: &Runtime, spend_budget: bool) -> usize {
+    rt.block_on(async {
+        runtime::spawn(async move {
+            let listener = runtime::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .unwrap();
+            let addr = listener.local_addr().unwrap();
+            let accepted = Arc::new(AtomicBool::new(false));
+            let acceptor = runtime::spawn({
+                let accepted = accepted.clone();
+                async move {
+                    let _conn = listener.accept().await.unwrap();
+                    accepted.store(true, SeqCst);
+                }
+            });
+            // Connected (blocking) before the loop: the event is ready from the start.
+            let _client = std::net::TcpStream::connect(addr).unwrap();
+            let mut yields = 0;
+            while !accepted.load(SeqCst) && yields < 1_000 {
+                if spend_budget {
+                    for _ in 0..200 {
+                        runtime::task::coop::consume_budget().await;
+                    }
+                } else {
+                    yield_now().await;
+                }
+                yields += 1;
+            }
+            acceptor.await.unwrap();
+            yields
+        })
+        .await
+        .unwrap()
+    })
+}
+
+both_flavors! {
+    /// A yield defers the task until the driver has turned, so a task yielding in a loop
+    /// sees I/O within a few yields (without deferral it took `event_interval` of them).
+    fn a_yielding_task_lets_the_driver_turn_before_it_runs_again() {
+        let rt = builder().worker_threads(1).build().unwrap();
+        for spend_budget in [false, true] {
+            // The driver may be busy on another thread (the monitor) for a moment: retry.
+            let best = (0..5)
+                .map(|_| yields_until_io_is_seen(&rt, spend_budget))
+                .min()
+                .unwrap();
+            assert!(best < 10, "{best} yields before the connection was seen");
+        }
+    }
+
+    /// A park hook that always finds work (here: waking the `block_on` future) must not keep
+    /// the driver from turning: a spawned task's timer still fires.
+    fn a_park_hook_that_creates_work_does_not_stall_timers() {
+        let notify = Arc::new(runtime::sync::Notify::new());
+        let rt = builder()
+            .on_thread_park({
+                let notify = notify.clone();
+                move || notify.notify_waiters()
+            })
+            .build()
+            .unwrap();
+        let done = Arc::new(AtomicBool::new(false));
+        rt.spawn({
+            let done = done.clone();
+            async move {
+                runtime::time::sleep(Duration::from_millis(1)).await;
+                done.store(true, SeqCst);
+            }
+        });
+        for _ in 0..200 {
+            if done.load(SeqCst) {
+                break;
+            }
+            rt.block_on(notify.notified());
+            thread::sleep(Duration::from_millis(1));
+        }
+        assert!(done.load(SeqCst), "the timer never fired");
+    }
+}

@@ -746,3 +746,28 @@ both_flavors! {
         assert_eq!(*seen.lock(), [true, true]);
     }
 }
+
+both_flavors! {
+    /// A closure that was given a thread counts as started: a shutdown right after the spawn
+    /// waits for it instead of cancelling it (as tokio), even if the thread had not picked it
+    /// up yet.
+    fn a_blocking_closure_given_a_thread_before_shutdown_still_runs() {
+        within(SOON, || {
+            for round in 0..20 {
+                let rt = rt();
+                let ran = Arc::new(AtomicBool::new(false));
+                let task = rt.spawn_blocking({
+                    let ran = ran.clone();
+                    move || {
+                        thread::sleep(Duration::from_millis(1));
+                        ran.store(true, SeqCst);
+                        7
+                    }
+                });
+                rt.shutdown_timeout(Duration::from_secs(10));
+                assert!(ran.load(SeqCst), "round {round}: the closure did not run");
+                assert_eq!(rt_block_on_fresh(task).unwrap(), 7);
+            }
+        });
+    }
+}

@@ -200,3 +200,17 @@ fn the_access_error_displays_and_debugs() {
     assert_eq!(format!("{err:?}"), "AccessError");
     let _: &dyn std::error::Error = &err;
 }
+
+#[test]
+fn try_get_copies_the_value_inside_a_scope_and_errs_outside() {
+    let rt = runtime_tests::current_thread_rt();
+    assert!(REQUEST.try_get().is_err());
+    rt.block_on(REQUEST.scope(9, async {
+        assert_eq!(REQUEST.try_get(), Ok(9));
+        yield_now().await;
+        assert_eq!(REQUEST.try_get(), Ok(9));
+    }));
+    let mut scoped = Box::pin(REQUEST.scope(1, async { REQUEST.try_get() }));
+    assert_eq!(scoped.as_mut().take_value(), Some(1));
+    assert!(rt.block_on(scoped).is_err());
+}

@@ -36,6 +36,7 @@ pub(crate) type ThreadNameFn = Arc<dyn Fn() -> String + Send + Sync + 'static>;
 /// ```
 pub struct Builder {
     kind: Kind,
+    name: Option<String>,
     worker_threads: Option<usize>,
     lifo_stealing: bool,
     monitor_turns_driver: bool,
@@ -45,6 +46,8 @@ pub struct Builder {
     enable_io: bool,
     enable_time: bool,
     max_io_events_per_tick: usize,
+    /// `None`: as `max_io_events_per_tick`.
+    max_io_events_per_busy_tick: Option<usize>,
     max_blocking_threads: usize,
     thread_name: ThreadNameFn,
     thread_stack_size: Option<usize>,
@@ -66,9 +69,6 @@ enum Kind {
 /// The default number of ticks between checks of the injection queue on the current-thread
 /// scheduler.
 const DEFAULT_GLOBAL_QUEUE_INTERVAL: u32 = 31;
-
-/// The same for a multi-thread worker, whose local queue is shared with thieves.
-const DEFAULT_MULTI_THREAD_GLOBAL_QUEUE_INTERVAL: u32 = 61;
 
 /// The default number of ticks between turns of the driver while tasks are ready.
 const DEFAULT_EVENT_INTERVAL: u32 = 61;
@@ -116,6 +116,7 @@ impl Builder {
     fn new(kind: Kind, event_interval: u32) -> Builder {
         Builder {
             kind,
+            name: None,
             worker_threads: None,
             lifo_stealing: true,
             monitor_turns_driver: true,
@@ -124,6 +125,7 @@ impl Builder {
             enable_io: false,
             enable_time: false,
             max_io_events_per_tick: runtime_net::driver::DEFAULT_MAX_IO_EVENTS_PER_TICK,
+            max_io_events_per_busy_tick: None,
             max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
             thread_name: Arc::new(|| "runtime-worker".into()),
             thread_stack_size: None,
@@ -157,8 +159,48 @@ impl Builder {
     /// Panics if `val` is zero.
     #[track_caller]
     pub fn max_io_events_per_tick(&mut self, val: usize) -> &mut Self {
-        assert!(val > 0, "`max_io_events_per_tick` must be greater than 0");
+        assert!(
+            val > 0,
+            "max_io_events_per_tick must be non-zero: the reactor must be able to take at least \
+             one event per turn"
+        );
         self.max_io_events_per_tick = val;
+        self
+    }
+
+    /// How many I/O events the reactor takes on a *busy* turn: one that does not wait,
+    /// because tasks are ready (every `event_interval` ticks) or a timer is due. Default: the
+    /// same as [`max_io_events_per_tick`](Self::max_io_events_per_tick).
+    ///
+    /// A smaller busy batch leaves the rest of the events in the kernel while the runtime is
+    /// busy, instead of turning them all into tasks at once; an idle worker still takes up to
+    /// `max_io_events_per_tick`.
+    ///
+    /// Today the setting is checked and kept, but the reactor takes the same batch on every
+    /// turn (up to `max_io_events_per_tick`); see `docs/migrating-from-tokio.md`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `val` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::runtime::Builder::new_current_thread()
+    ///     .enable_io()
+    ///     .max_io_events_per_tick(128)
+    ///     .max_io_events_per_busy_tick(8)
+    ///     .build()
+    ///     .unwrap();
+    /// ```
+    #[track_caller]
+    pub fn max_io_events_per_busy_tick(&mut self, val: usize) -> &mut Self {
+        assert!(
+            val > 0,
+            "max_io_events_per_busy_tick must be non-zero: a busy turn of the reactor must be \
+             able to take at least one event"
+        );
+        self.max_io_events_per_busy_tick = Some(val);
         self
     }
 
@@ -267,6 +309,35 @@ impl Builder {
         self
     }
 
+    /// The name of the runtime, which [`Handle::name`] returns (default: none). Unlike
+    /// [`thread_name`](Self::thread_name) it does not name threads; it tells runtimes apart in
+    /// logs and diagnostics.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `val` is empty or only whitespace.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::runtime::Builder::new_current_thread()
+    ///     .name("ingest")
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.handle().name(), Some("ingest"));
+    /// ```
+    #[track_caller]
+    pub fn name(&mut self, val: impl Into<String>) -> &mut Self {
+        let val = val.into();
+        assert!(
+            !val.trim().is_empty(),
+            "runtime name shouldn't be empty: pass a name with at least one visible character to \
+             `Builder::name`, or leave it unset"
+        );
+        self.name = Some(val);
+        self
+    }
+
     /// A function that names each thread the runtime starts.
     ///
     /// # Examples
@@ -349,8 +420,11 @@ impl Builder {
     }
 
     /// How many tasks the scheduler runs between checks of the injection queue (tasks
-    /// spawned or woken from other threads) while its local queue has work (default 31 on
-    /// the current-thread scheduler).
+    /// spawned or woken from other threads) while its local queue has work.
+    ///
+    /// Default: 31 on the current-thread scheduler; on the multi-thread scheduler each
+    /// worker tunes it to its poll times, so that the queue is checked about every 200 µs of
+    /// polling (between 2 and 127 tasks), as tokio does. Setting it turns the tuning off.
     ///
     /// # Panics
     ///
@@ -369,7 +443,7 @@ impl Builder {
     /// Returns the operating system's error if a driver cannot be created.
     pub fn build(&mut self) -> io::Result<Runtime> {
         match self.kind {
-            Kind::CurrentThread => self.build_current_thread_runtime(),
+            Kind::CurrentThread => self.build_current_thread_runtime(false),
             Kind::MultiThread => self.build_multi_thread_runtime(),
         }
     }
@@ -407,7 +481,7 @@ impl Builder {
     pub fn build_local(&mut self, options: LocalOptions) -> io::Result<LocalRuntime> {
         match self.kind {
             Kind::CurrentThread => Ok(LocalRuntime::from_runtime(
-                self.build_current_thread_runtime()?,
+                self.build_current_thread_runtime(true)?,
                 options,
             )),
             Kind::MultiThread => panic!(
@@ -429,7 +503,8 @@ impl Builder {
         }
     }
 
-    fn build_current_thread_runtime(&mut self) -> io::Result<Runtime> {
+    /// `local`: for a `LocalRuntime`.
+    fn build_current_thread_runtime(&mut self, local: bool) -> io::Result<Runtime> {
         let (driver, driver_handle) = Driver::new(self.driver_cfg(1))?;
         let blocking_pool = BlockingPool::new(self.blocking_config());
         let (scheduler, handle) = CurrentThread::new(
@@ -443,6 +518,8 @@ impl Builder {
                 event_interval: self.event_interval,
                 before_park: self.before_park.clone(),
                 after_unpark: self.after_unpark.clone(),
+                name: self.name.clone(),
+                local,
             },
         );
         let handle = Handle {
@@ -466,12 +543,11 @@ impl Builder {
             driver_handle,
             blocking_pool.spawner().clone(),
             scheduler::multi_thread::Config {
-                global_queue_interval: self
-                    .global_queue_interval
-                    .unwrap_or(DEFAULT_MULTI_THREAD_GLOBAL_QUEUE_INTERVAL),
+                global_queue_interval: self.global_queue_interval,
                 event_interval: self.event_interval,
                 before_park: self.before_park.clone(),
                 after_unpark: self.after_unpark.clone(),
+                name: self.name.clone(),
                 lifo_stealing: self.lifo_stealing,
                 monitor_turns_driver: self.monitor_turns_driver,
             },
@@ -507,6 +583,7 @@ impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("kind", &self.kind)
+            .field("name", &self.name)
             .field("worker_threads", &self.worker_threads)
             .field("enable_io", &self.enable_io)
             .field("enable_time", &self.enable_time)

@@ -11,6 +11,22 @@ use super::handle::TryCurrentError;
 use super::scheduler;
 use crate::task::Id;
 
+/// Why a `block_on` inside a runtime panics: tokio's words (its tests check them), then ours.
+macro_rules! nested_block_on_message {
+    ($what:literal) => {
+        concat!(
+            $what,
+            " called from inside an async runtime. Cannot start a runtime from within a \
+             runtime. This happens because a function (like `block_on`) attempted to block the \
+             current thread while the thread is being used to drive asynchronous tasks. If you \
+             are in an async function, use `.await` on the future instead of blocking on it. \
+             From blocking code, call it from a `runtime::task::spawn_blocking` closure or a \
+             plain thread."
+        )
+    };
+}
+pub(crate) use nested_block_on_message;
+
 struct Context {
     /// The runtime `Handle::current()` returns, and how many `enter` guards are live.
     current: RefCell<Option<scheduler::Handle>>,

@@ -48,6 +48,19 @@ pub struct EnterGuard<'a> {
     _handle_lifetime: PhantomData<&'a Handle>,
 }
 
+// SAFETY: an `EnterGuard` has no `&self` method but `Debug`, which reads none of its fields
+// (see `SetCurrentGuard`'s `Debug`, which prints only the type's name) beyond the `Option`'s
+// discriminant, never written while shared. Only dropping it touches the thread-local
+// context, and that needs ownership, which `!Send` keeps on the creating thread. tokio's
+// `EnterGuard` is `Sync` too.
+unsafe impl Sync for EnterGuard<'_> {}
+
+// A panic while the runtime's context is entered leaves nothing half-updated: the context is
+// restored by guards, and the scheduler state behind a handle is only changed under locks
+// that do not poison or by code that catches user panics. As tokio.
+impl std::panic::UnwindSafe for Handle {}
+impl std::panic::RefUnwindSafe for Handle {}
+
 impl fmt::Debug for SetCurrentGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetCurrentGuard").finish_non_exhaustive()
@@ -160,14 +173,54 @@ impl Handle {
         // `block_in_place` inside is fine: this thread drives no scheduler, so blocking it
         // strands nothing.
         let Some(_runtime) = coop::enter_runtime(true) else {
-            panic!(
-                "`Handle::block_on` called from inside an async runtime: this would block the \
-                 thread that drives other tasks. `.await` the future instead, or call \
-                 `block_on` from a `runtime::task::spawn_blocking` closure or a plain thread"
-            );
+            panic!(context::nested_block_on_message!("`Handle::block_on`"));
         };
         let _guard = self.enter();
         park::block_on(future)
+    }
+
+    /// The runtime's id: equal for every handle of one runtime, different between runtimes
+    /// that are alive at the same time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::runtime::Builder::new_current_thread().build().unwrap();
+    /// let id = rt.block_on(async { runtime::runtime::Handle::current().id() });
+    /// assert_eq!(id, rt.handle().id());
+    /// ```
+    pub fn id(&self) -> super::Id {
+        self.inner.id()
+    }
+
+    /// The runtime's name, as set with [`Builder::name`](super::Builder::name), or `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .name("api")
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.handle().name(), Some("api"));
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.inner.name()
+    }
+
+    /// A view of the runtime's metrics; see [`RuntimeMetrics`](super::RuntimeMetrics).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # runtime::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let metrics = runtime::runtime::Handle::current().metrics();
+    /// println!("{} workers, {} tasks", metrics.num_workers(), metrics.num_alive_tasks());
+    /// # });
+    /// ```
+    pub fn metrics(&self) -> super::RuntimeMetrics {
+        super::RuntimeMetrics::new(self.clone())
     }
 
     /// The kind of scheduler this runtime uses.

@@ -12,13 +12,19 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use super::{EnterGuard, Handle, Runtime};
+use crate::task::local_set::LocalRuntimeRegistration;
 use crate::task::{JoinHandle, LocalSet};
 
 /// Options for [`Builder::build_local`](super::Builder::build_local); none yet, kept for
 /// tokio's signature.
+///
+/// Like tokio's, it is neither `Send` nor `Sync`, so that options bound to the building
+/// thread can be added later.
 #[derive(Debug, Default, Clone)]
 #[non_exhaustive]
-pub struct LocalOptions {}
+pub struct LocalOptions {
+    _not_send_or_sync: std::marker::PhantomData<*mut ()>,
+}
 
 /// A current-thread runtime bound to the thread that built it, which runs `!Send` tasks.
 ///
@@ -50,6 +56,8 @@ pub struct LocalOptions {}
 /// assert_eq!(*log.borrow(), [0, 1, 2]);
 /// ```
 pub struct LocalRuntime {
+    /// Lets `spawn_local` find `local` under this runtime's context on this thread.
+    _registration: LocalRuntimeRegistration,
     local: LocalSet,
     /// `None` only inside `shutdown_timeout`.
     rt: Option<Runtime>,
@@ -58,8 +66,10 @@ pub struct LocalRuntime {
 
 impl LocalRuntime {
     pub(super) fn from_runtime(rt: Runtime, _options: LocalOptions) -> LocalRuntime {
+        let local = LocalSet::new();
         LocalRuntime {
-            local: LocalSet::new(),
+            _registration: LocalRuntimeRegistration::new(rt.handle().id(), &local),
+            local,
             rt: Some(rt),
             _not_send: PhantomData,
         }
@@ -131,8 +141,22 @@ impl LocalRuntime {
         self.rt().handle()
     }
 
-    /// Enters the runtime's context (and its local set) until the guard is dropped; see
-    /// [`Runtime::enter`].
+    /// A view of the runtime's metrics; see [`RuntimeMetrics`](super::RuntimeMetrics).
+    pub fn metrics(&self) -> super::RuntimeMetrics {
+        self.rt().metrics()
+    }
+
+    /// Enters the runtime's context until the guard is dropped; see [`Runtime::enter`]. On
+    /// this thread, [`spawn_local`](crate::task::spawn_local) then spawns on this runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::runtime::LocalRuntime::new().unwrap();
+    /// let _guard = rt.enter();
+    /// let task = runtime::task::spawn_local(async { std::rc::Rc::new(5) });
+    /// assert_eq!(*rt.block_on(task).unwrap(), 5);
+    /// ```
     pub fn enter(&self) -> EnterGuard<'_> {
         self.rt().enter()
     }
@@ -166,6 +190,10 @@ impl Drop for LocalRuntime {
         self.close_local();
     }
 }
+
+// As `Runtime`. As tokio.
+impl std::panic::UnwindSafe for LocalRuntime {}
+impl std::panic::RefUnwindSafe for LocalRuntime {}
 
 impl fmt::Debug for LocalRuntime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -137,9 +137,9 @@ impl fmt::Debug for JoinError {
         match (&self.repr, self.panic_message()) {
             (Repr::Cancelled, _) => write!(f, "JoinError::Cancelled({:?})", self.id),
             (Repr::Panic(_), Some(msg)) => {
-                write!(f, "JoinError::Panic({:?}, {:?}, ..)", self.id, msg)
+                write!(f, "JoinError::Panic({:?}, {:?}, ...)", self.id, msg)
             }
-            (Repr::Panic(_), None) => write!(f, "JoinError::Panic({:?}, ..)", self.id),
+            (Repr::Panic(_), None) => write!(f, "JoinError::Panic({:?}, ...)", self.id),
         }
     }
 }

@@ -9,7 +9,8 @@ use crate::runtime::context;
 /// An opaque id that identifies a task among all tasks of the process that are alive.
 ///
 /// Ids are unique while the task runs; a finished task's id is not reused in practice (it
-/// comes from a 64-bit counter). The order of ids means nothing.
+/// comes from a 64-bit counter). Ids are ordered (so they can key a `BTreeMap`), but the
+/// order says nothing about when tasks were spawned.
 ///
 /// # Examples
 ///
@@ -20,7 +21,7 @@ use crate::runtime::context;
 /// assert_eq!(handle.await.unwrap(), inner_id);
 /// # });
 /// ```
-#[derive(Clone, Copy, Debug, Hash, Eq, PartialEq)]
+#[derive(Clone, Copy, Debug, Hash, Eq, PartialEq, PartialOrd, Ord)]
 pub struct Id(pub(crate) NonZeroU64);
 
 impl Id {

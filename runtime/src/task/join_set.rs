@@ -210,10 +210,11 @@ impl<T> JoinSet<T> {
                         if self.entries.is_empty() {
                             return Poll::Ready(None);
                         }
-                        match &inner.waiter {
-                            Some(w) if w.will_wake(cx.waker()) => {}
-                            _ => inner.waiter = Some(cx.waker().clone()),
-                        }
+                        let replaced = register_waiter(&mut inner.waiter, cx.waker());
+                        drop(inner);
+                        // Drop the old waker outside the lock: its destructor is user code,
+                        // which may complete one of our tasks (whose wake takes the lock).
+                        drop(replaced);
                         return Poll::Pending;
                     }
                 }
@@ -225,9 +226,17 @@ impl<T> JoinSet<T> {
             return match self.poll_entry(index) {
                 Poll::Ready(res) => Poll::Ready(Some(res)),
                 Poll::Pending => {
-                    // A `JoinHandle` that was woken but is not ready has run out of budget
-                    // (or the wake was spurious): yield, and look again on the next poll.
-                    cx.waker().wake_by_ref();
+                    // The entry is not finished (a first poll, a spurious wake) or is out of
+                    // budget (then its wake has queued it again). Wait for the next ready
+                    // entry like any other pending poll, and yield if one is queued already.
+                    let mut inner = self.ready.inner.lock();
+                    let replaced = register_waiter(&mut inner.waiter, cx.waker());
+                    let queued = !inner.indices.is_empty();
+                    drop(inner);
+                    drop(replaced);
+                    if queued {
+                        cx.waker().wake_by_ref();
+                    }
                     Poll::Pending
                 }
             };
@@ -401,5 +410,13 @@ where
         let mut set = JoinSet::new();
         set.extend(iter);
         set
+    }
+}
+
+/// Makes `waker` the waiter, returning the waker it replaces (to be dropped outside the lock).
+fn register_waiter(slot: &mut Option<Waker>, waker: &Waker) -> Option<Waker> {
+    match slot {
+        Some(current) if current.will_wake(waker) => None,
+        _ => slot.replace(waker.clone()),
     }
 }

@@ -65,6 +65,12 @@ impl<S: 'static> OwnedTasks<S> {
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The list's id, unique among all lists of the process: the id of its runtime (or
+    /// `LocalSet`).
+    pub(crate) fn id(&self) -> NonZeroU64 {
+        self.id
+    }
 }
 
 impl<S: Schedule> OwnedTasks<S> {

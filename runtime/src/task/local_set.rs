@@ -25,7 +25,7 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::thread::ThreadId;
@@ -105,6 +105,71 @@ pub(crate) struct Shared {
 thread_local! {
     /// The set entered on this thread, if any.
     static CURRENT: RefCell<Option<Rc<LocalContext>>> = const { RefCell::new(None) };
+
+    /// The built-in sets of the local runtimes that live on this thread, by runtime id, so
+    /// that `spawn_local` under the runtime's context alone (`LocalRuntime::enter`, or a
+    /// handle entered on this thread) finds the set.
+    static LOCAL_RUNTIMES: RefCell<Vec<(crate::runtime::Id, Weak<LocalContext>)>> =
+        const { RefCell::new(Vec::new()) };
+}
+
+/// Whether a `LocalSet` (or a local runtime's set) is entered on this thread.
+pub(crate) fn is_entered() -> bool {
+    CURRENT
+        .try_with(|current| current.borrow().is_some())
+        .unwrap_or(false)
+}
+
+/// Keeps a local runtime's set registered on its thread; unregisters it on drop.
+pub(crate) struct LocalRuntimeRegistration {
+    id: crate::runtime::Id,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl LocalRuntimeRegistration {
+    /// Registers `set` as the set of the local runtime `id`, on this thread.
+    pub(crate) fn new(id: crate::runtime::Id, set: &LocalSet) -> LocalRuntimeRegistration {
+        let _ = LOCAL_RUNTIMES.try_with(|list| {
+            list.borrow_mut().push((id, Rc::downgrade(&set.context)));
+        });
+        LocalRuntimeRegistration {
+            id,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl Drop for LocalRuntimeRegistration {
+    fn drop(&mut self) {
+        let _ = LOCAL_RUNTIMES.try_with(|list| list.borrow_mut().retain(|(id, _)| *id != self.id));
+    }
+}
+
+/// Where `spawn_local` puts a task when no set is entered.
+enum Fallback {
+    /// The current runtime is a local runtime of this thread: its set.
+    Set(Rc<LocalContext>),
+    /// The current runtime is a local runtime of another thread.
+    OtherThread,
+    /// No local runtime is current.
+    None,
+}
+
+fn local_runtime_set() -> Fallback {
+    let current = crate::runtime::context::with_current(|handle| (handle.id(), handle.is_local()));
+    match current {
+        Ok((id, true)) => LOCAL_RUNTIMES
+            .try_with(|list| {
+                list.borrow()
+                    .iter()
+                    .find(|(entry, _)| *entry == id)
+                    .and_then(|(_, set)| set.upgrade())
+            })
+            .ok()
+            .flatten()
+            .map_or(Fallback::OtherThread, Fallback::Set),
+        _ => Fallback::None,
+    }
 }
 
 /// Spawns a `!Send` future on the current [`LocalSet`] or local runtime, returning its
@@ -138,10 +203,18 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    match CURRENT.try_with(|current| current.borrow().clone()) {
-        Ok(Some(context)) => context.spawn(future),
-        _ => panic!(
-            "`spawn_local` called from outside of a `task::LocalSet` or a local runtime: run \
+    if let Ok(Some(context)) = CURRENT.try_with(|current| current.borrow().clone()) {
+        return context.spawn(future);
+    }
+    match local_runtime_set() {
+        Fallback::Set(context) => context.spawn(future),
+        Fallback::OtherThread => panic!(
+            "Local tasks can only be spawned on a LocalRuntime from the thread the runtime was \
+             created on: this thread is in the context of a `LocalRuntime` of another thread. \
+             Send the work to that thread, or use `runtime::spawn` for a `Send` future"
+        ),
+        Fallback::None => panic!(
+            "`spawn_local` called from outside of a `task::LocalSet` or `runtime::LocalRuntime`: run \
              the code inside `LocalSet::run_until` or `LocalSet::block_on`, build the runtime \
              with `Builder::build_local`, or use `#[runtime::main(flavor = \"local\")]`; for a \
              `Send` future, use `runtime::spawn`"
@@ -166,6 +239,21 @@ impl LocalSet {
             }),
             _not_send: PhantomData,
         }
+    }
+
+    /// The set's id, unique among the runtimes and sets alive in the process.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::task::LocalSet;
+    ///
+    /// let a = LocalSet::new();
+    /// let b = LocalSet::new();
+    /// assert_ne!(a.id(), b.id());
+    /// ```
+    pub fn id(&self) -> crate::runtime::Id {
+        crate::runtime::Id::new(self.context.shared.owned.id())
     }
 
     /// Spawns a `!Send` future on this set and returns its [`JoinHandle`].

@@ -39,7 +39,7 @@ mod id;
 mod join;
 mod join_set;
 pub(crate) mod list;
-mod local_set;
+pub(crate) mod local_set;
 mod raw;
 pub(crate) mod spawn;
 mod state;

@@ -105,6 +105,7 @@ impl<T: 'static> LocalKey<T> {
             local: self,
             slot: Some(value),
             future: Some(future),
+            _pinned: std::marker::PhantomPinned,
         }
     }
 
@@ -208,6 +209,27 @@ impl<T: Clone + 'static> LocalKey<T> {
     pub fn get(&'static self) -> T {
         self.with(T::clone)
     }
+
+    /// A copy of the value, or an error if the key has no value here (outside a `scope`, or
+    /// after [`TaskLocalFuture::take_value`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// runtime::task_local! {
+    ///     static NUMBER: u32;
+    /// }
+    ///
+    /// # runtime::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// assert!(NUMBER.try_get().is_err());
+    /// NUMBER.scope(7, async {
+    ///     assert_eq!(NUMBER.try_get(), Ok(7));
+    /// }).await;
+    /// # });
+    /// ```
+    pub fn try_get(&'static self) -> Result<T, AccessError> {
+        self.try_with(T::clone)
+    }
 }
 
 impl<T: 'static> fmt::Debug for LocalKey<T> {
@@ -264,6 +286,9 @@ pin_project_lite::pin_project! {
         slot: Option<T>,
         #[pin]
         future: Option<F>,
+        // `!Unpin` whatever `F` is, as tokio's: a later version may rely on the pin.
+        #[pin]
+        _pinned: std::marker::PhantomPinned,
     }
 
     impl<T: 'static, F> PinnedDrop for TaskLocalFuture<T, F> {

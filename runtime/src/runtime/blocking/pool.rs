@@ -2,9 +2,12 @@
 //!
 //! A FIFO of blocking tasks behind one lock and condvar. A spawn hands its task to an idle
 //! thread if there is one, or starts a new thread while under `thread_cap`, or leaves it
-//! queued for the next thread that frees up. Idle threads exit after `keep_alive`. At
-//! shutdown the queue is drained without running anything (queued closures are cancelled),
-//! and the runtime waits, up to the `shutdown_timeout`, for running closures to return.
+//! queued for the next thread that frees up. Idle threads exit after `keep_alive`.
+//!
+//! At shutdown, a queued closure that was given a thread (a new one, or an idle one it
+//! claimed) still runs: it counts as started, as in tokio. A closure still waiting for a
+//! thread to free up (the pool is at its cap) is cancelled. The runtime waits, up to the
+//! `shutdown_timeout`, for the running closures to return.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -79,9 +82,12 @@ struct Inner {
 /// A queued blocking task.
 struct Task {
     task: UnownedTask<BlockingSchedule>,
-    /// Runs even after shutdown began (a scheduler worker must get to shut its core down);
-    /// other queued tasks are cancelled at shutdown.
+    /// Runs even after shutdown began (a scheduler worker must get to shut its core down).
     mandatory: bool,
+    /// A thread was started or claimed for it: it counts as started and runs even if
+    /// shutdown begins before the thread gets to it. Tasks waiting for a thread at the cap
+    /// are cancelled at shutdown instead.
+    dispatched: bool,
 }
 
 struct Shared {
@@ -175,8 +181,9 @@ impl BlockingPool {
                 return;
             }
             panic!(
-                "a runtime was dropped inside an async context (a task, `block_on` or \
-                 `#[runtime::main]`): dropping it blocks this thread until the runtime's \
+                "Cannot drop a runtime in a context where blocking is not allowed: a runtime \
+                 was dropped inside an async context (a task, `block_on` or \
+                 `#[runtime::main]`), and dropping it blocks this thread until the runtime's \
                  blocking work finishes, which would stall the runtime that runs this code. \
                  Drop it outside async code, drop it inside `runtime::task::spawn_blocking`, \
                  or call `Runtime::shutdown_background()`"
@@ -265,7 +272,12 @@ impl Spawner {
         R: Send + 'static,
     {
         let (task, join) = task::unowned(BlockingTask::new(func), BlockingSchedule, Id::next());
-        if let Err(err) = self.spawn_task(Task { task, mandatory }, rt) {
+        let task = Task {
+            task,
+            mandatory,
+            dispatched: false,
+        };
+        if let Err(err) = self.spawn_task(task, rt) {
             panic!(
                 "the blocking pool has no thread and the OS refused to start one: {err}. \
                  Lower `max_blocking_threads` or raise the process's thread limit"
@@ -274,7 +286,7 @@ impl Spawner {
         join
     }
 
-    fn spawn_task(&self, task: Task, rt: &scheduler::Handle) -> io::Result<()> {
+    fn spawn_task(&self, mut task: Task, rt: &scheduler::Handle) -> io::Result<()> {
         let mut shared = self.inner.shared.lock();
         if shared.shutdown {
             drop(shared);
@@ -289,19 +301,23 @@ impl Spawner {
             // backed by a periodic re-check.
             self.inner.in_flight.fetch_add(1, Relaxed);
         }
-        shared.queue.push_back(task);
-
         if shared.num_idle > 0 {
             // Claim one idle thread for this task.
             shared.num_idle -= 1;
             shared.num_notify += 1;
+            task.dispatched = true;
+            shared.queue.push_back(task);
             self.inner.condvar.notify_one();
             return Ok(());
         }
         if shared.num_th == self.inner.config.thread_cap {
             // At the cap: the task waits for a busy thread to finish.
+            shared.queue.push_back(task);
             return Ok(());
         }
+        // A new thread for this task (if the OS agrees; otherwise it waits like one at the cap).
+        task.dispatched = true;
+        shared.queue.push_back(task);
         let shutdown_tx = shared
             .shutdown_tx
             .clone()
@@ -315,7 +331,13 @@ impl Spawner {
                 Ok(())
             }
             // Some thread will get to the queued task.
-            Err(_) if shared.num_th > 0 => Ok(()),
+            Err(_) if shared.num_th > 0 => {
+                // No thread of its own after all: it waits like a task at the cap.
+                if let Some(task) = shared.queue.back_mut() {
+                    task.dispatched = false;
+                }
+                Ok(())
+            }
             Err(err) => {
                 // Nobody will ever run it: take it back out and cancel it before reporting.
                 if let Some(task) = shared.queue.pop_back() {
@@ -369,10 +391,10 @@ impl Inner {
         let mut shared = self.shared.lock();
         let mut join_on_exit = None;
         loop {
-            // Busy: run the queue dry (after shutdown, cancel instead of running, unless the
-            // task is mandatory).
+            // Busy: run the queue dry (after shutdown, cancel instead of running the tasks that
+            // were still waiting for a thread).
             while let Some(task) = shared.queue.pop_front() {
-                let cancel = shared.shutdown && !task.mandatory;
+                let cancel = shared.shutdown && !task.mandatory && !task.dispatched;
                 let mandatory = task.mandatory;
                 drop(shared);
                 if cancel {

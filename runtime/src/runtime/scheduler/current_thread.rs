@@ -8,8 +8,12 @@
 //!
 //! Fairness: the injection queue is checked first every `global_queue_interval` ticks, and the
 //! driver is turned with a zero timeout every `event_interval` ticks even when tasks are
-//! ready, so neither remote work nor I/O and timers can be starved by a busy local queue. A
-//! task that wakes itself during its poll goes to the back of the local queue.
+//! ready, so neither remote work nor I/O and timers can be starved by a busy local queue.
+//!
+//! A task that wakes itself during its poll (`yield_now`, a spent budget) is *deferred*: it
+//! runs again only after the driver has been turned, so a task that yields in a loop cannot
+//! keep I/O and timers from being seen (tokio does the same). With nothing else to run, the
+//! scheduler turns the driver without sleeping and then runs the deferred tasks.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -19,6 +23,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering::*};
 use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
+use std::time::Instant;
 
 use parking_lot::Mutex;
 use runtime_sync::coop;
@@ -28,6 +33,7 @@ use crate::runtime::blocking;
 use crate::runtime::builder::Callback;
 use crate::runtime::context;
 use crate::runtime::driver::{self, Driver};
+use crate::runtime::metrics::{BusyTimer, WorkerMetrics};
 use crate::runtime::park;
 use crate::runtime::parker::{Parker, Unparker};
 use crate::runtime::scheduler;
@@ -57,6 +63,8 @@ struct Shared {
     /// Set when the `block_on` future is woken.
     woken: AtomicBool,
     config: Config,
+    /// The one worker's counters, written by the thread holding the core.
+    worker_metrics: WorkerMetrics,
 }
 
 /// Scheduler settings from the builder.
@@ -65,14 +73,25 @@ pub(crate) struct Config {
     pub(crate) event_interval: u32,
     pub(crate) before_park: Option<Callback>,
     pub(crate) after_unpark: Option<Callback>,
+    /// The runtime's name (`Builder::name`).
+    pub(crate) name: Option<String>,
+    /// Whether this is a `LocalRuntime`'s scheduler.
+    pub(crate) local: bool,
 }
 
 /// The scheduler's mutable state; lives with the thread that drives it.
 struct Core {
     tasks: VecDeque<Notified<Arc<Handle>>>,
+    /// Tasks that woke themselves during their poll; queued after the next driver turn.
+    deferred: Vec<Notified<Arc<Handle>>>,
     tick: u32,
+    /// Polls (of tasks and of the `block_on` future) since the driver last turned: at
+    /// `event_interval` it turns, even though work remains.
+    polls_since_turn: u32,
     /// How the driving thread sleeps (in the driver); `None` only while it is parked.
     park: Option<Parker>,
+    /// Since when the thread holding the core has been busy.
+    busy: BusyTimer,
 }
 
 /// The thread-local state of the thread that holds the core.
@@ -98,6 +117,7 @@ impl CurrentThread {
                 owned: OwnedTasks::new(1),
                 woken: AtomicBool::new(false),
                 config,
+                worker_metrics: WorkerMetrics::new(),
             },
             driver: driver_handle,
             unpark: park.unparker(),
@@ -105,8 +125,11 @@ impl CurrentThread {
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(INITIAL_CAPACITY),
+            deferred: Vec::new(),
             tick: 0,
+            polls_since_turn: 0,
             park: Some(park),
+            busy: BusyTimer::default(),
         });
         let scheduler = CurrentThread {
             core: Mutex::new(Some(core)),
@@ -178,6 +201,7 @@ fn shutdown_core(mut core: Box<Core>, handle: &Handle) -> Box<Core> {
     while let Some(task) = core.tasks.pop_front() {
         drop(task);
     }
+    core.deferred.clear();
     handle.shared.inject.close();
     while let Some(task) = handle.shared.inject.pop() {
         drop(task);
@@ -193,15 +217,16 @@ fn shutdown_core(mut core: Box<Core>, handle: &Handle) -> Box<Core> {
 fn enter_runtime_or_panic() -> coop::EnterRuntimeGuard {
     match coop::enter_runtime(false) {
         Some(guard) => guard,
-        None => panic!(
-            "`block_on` called from inside an async runtime: this would block the thread that \
-             drives other tasks. `.await` the future instead, or call `block_on` from a \
-             `runtime::task::spawn_blocking` closure or a plain thread"
-        ),
+        None => panic!(context::nested_block_on_message!("`block_on`")),
     }
 }
 
 impl Core {
+    /// After a turn of the driver: the deferred tasks join the queue.
+    fn requeue_deferred(&mut self) {
+        self.tasks.extend(self.deferred.drain(..));
+    }
+
     fn tick(&mut self) {
         self.tick = self.tick.wrapping_add(1);
     }
@@ -247,18 +272,28 @@ impl CoreGuard<'_> {
             let waker = Waker::from(handle.clone());
             let mut cx = std::task::Context::from_waker(&waker);
             let config = &handle.shared.config;
+            core.busy.start(Instant::now());
 
             'outer: loop {
                 if handle.shared.woken.swap(false, AcqRel) {
                     let (c, res) =
                         context.enter(core, || coop::budget(|| future.as_mut().poll(&mut cx)));
                     core = c;
+                    core.polls_since_turn += 1;
                     if let Poll::Ready(output) = res {
+                        core.busy
+                            .stop(Instant::now(), &handle.shared.worker_metrics);
                         return (core, output);
                     }
                 }
 
-                for _ in 0..config.event_interval {
+                loop {
+                    if core.polls_since_turn >= config.event_interval {
+                        // Work remains (tasks, or the `block_on` future keeps being woken),
+                        // but I/O and timers get their turn.
+                        core = context.park_yield(core, &handle);
+                        continue 'outer;
+                    }
                     core.tick();
                     let Some(task) = core.next_task(&handle) else {
                         core = context.park(core, &handle);
@@ -267,10 +302,8 @@ impl CoreGuard<'_> {
                     let task = handle.shared.owned.assert_owner(task);
                     let (c, ()) = context.enter(core, || coop::budget(|| task.run()));
                     core = c;
+                    core.polls_since_turn += 1;
                 }
-
-                // Ready tasks remain, but I/O and timers get their turn.
-                core = context.park_yield(core, &handle);
             }
         })
     }
@@ -325,8 +358,15 @@ impl Context {
             let (c, ()) = self.enter(core, || f());
             core = c;
         }
-        // The hook may have spawned work; then there is no reason to sleep.
-        if core.tasks.is_empty() {
+        if !core.deferred.is_empty() {
+            // Tasks deferred until the driver turns: turn it, without waiting.
+            core = self.park_yield(core, handle);
+        } else if !core.tasks.is_empty() || handle.shared.woken.load(Acquire) {
+            // The hook created work (spawned a task, woke the `block_on` future): no reason
+            // to sleep. The driver is not turned here, but every poll counts towards
+            // `event_interval`, after which it is: a hook that always finds something to do
+            // cannot starve timers and I/O (tokio #8212).
+        } else {
             let mut park = core.park.take().expect("parker missing");
             // Nothing queued here (checked above); a paused clock may jump if nothing else
             // is pending either.
@@ -335,9 +375,17 @@ impl Context {
                     && !handle.shared.woken.load(Acquire)
                     && handle.blocking_spawner.is_idle()
             };
+            let metrics = &handle.shared.worker_metrics;
+            metrics.about_to_park();
+            core.busy.stop(Instant::now(), metrics);
             let (c, ()) = self.enter(core, || park.park(&handle.driver, &idle));
             core = c;
             core.park = Some(park);
+            // (`polls_since_turn` is not reset: a pending unpark makes `park` return without
+            // turning the driver, and wakes that keep arriving must not starve it either.)
+            metrics.unparked();
+            core.busy.start(Instant::now());
+            core.requeue_deferred();
         }
         if let Some(f) = &handle.shared.config.after_unpark {
             let (c, ()) = self.enter(core, || f());
@@ -352,11 +400,37 @@ impl Context {
         let (c, ()) = self.enter(core, || park.park_yield(&handle.driver));
         core = c;
         core.park = Some(park);
+        core.polls_since_turn = 0;
+        core.requeue_deferred();
         core
     }
 }
 
 impl Handle {
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.shared.config.name.as_deref()
+    }
+
+    pub(crate) fn is_local(&self) -> bool {
+        self.shared.config.local
+    }
+
+    pub(crate) fn owned_id(&self) -> std::num::NonZeroU64 {
+        self.shared.owned.id()
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.shared.owned.len()
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.shared.inject.len()
+    }
+
+    pub(crate) fn worker_metrics(&self) -> &WorkerMetrics {
+        &self.shared.worker_metrics
+    }
+
     pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -389,6 +463,19 @@ impl Schedule for Arc<Handle> {
                 self.shared.inject.push(task);
                 self.unpark.unpark(&self.driver);
             }
+        });
+    }
+
+    fn yield_now(&self, task: Notified<Self>) {
+        // A self-wake always happens during the task's poll, on the thread holding the core.
+        context::with_scheduler(|cx| match cx {
+            Some(scheduler::Context::CurrentThread(cx)) if Arc::ptr_eq(self, &cx.handle) => {
+                match cx.core.borrow_mut().as_mut() {
+                    Some(core) => core.deferred.push(task),
+                    None => drop(task),
+                }
+            }
+            _ => self.schedule(task),
         });
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::blocking;
 use super::driver;
+use super::metrics::WorkerMetrics;
 use super::RuntimeFlavor;
 use crate::task::{Id, JoinHandle};
 
@@ -56,6 +57,60 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => &h.driver,
             Handle::MultiThread(h) => &h.driver,
+        }
+    }
+
+    /// The runtime's name, if the builder gave it one.
+    pub(crate) fn name(&self) -> Option<&str> {
+        match self {
+            Handle::CurrentThread(h) => h.name(),
+            Handle::MultiThread(h) => h.name(),
+        }
+    }
+
+    /// Whether this is a `LocalRuntime`'s scheduler.
+    pub(crate) fn is_local(&self) -> bool {
+        match self {
+            Handle::CurrentThread(h) => h.is_local(),
+            Handle::MultiThread(_) => false,
+        }
+    }
+
+    /// The runtime's id: that of its owned-task list, unique in the process.
+    pub(crate) fn id(&self) -> super::Id {
+        match self {
+            Handle::CurrentThread(h) => super::Id::new(h.owned_id()),
+            Handle::MultiThread(h) => super::Id::new(h.owned_id()),
+        }
+    }
+
+    /// Worker threads: 1 on the current-thread scheduler.
+    pub(crate) fn num_workers(&self) -> usize {
+        match self {
+            Handle::CurrentThread(_) => 1,
+            Handle::MultiThread(h) => h.num_workers(),
+        }
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        match self {
+            Handle::CurrentThread(h) => h.num_alive_tasks(),
+            Handle::MultiThread(h) => h.num_alive_tasks(),
+        }
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        match self {
+            Handle::CurrentThread(h) => h.global_queue_depth(),
+            Handle::MultiThread(h) => h.global_queue_depth(),
+        }
+    }
+
+    /// The counters of worker `index`, if there is such a worker.
+    pub(crate) fn worker_metrics(&self, index: usize) -> Option<&WorkerMetrics> {
+        match self {
+            Handle::CurrentThread(h) => (index == 0).then(|| h.worker_metrics()),
+            Handle::MultiThread(h) => h.worker_metrics(index),
         }
     }
 

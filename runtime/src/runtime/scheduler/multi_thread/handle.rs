@@ -16,6 +16,7 @@ use crate::loom::{AtomicPtr, AtomicU64, AtomicUsize, Mutex, Ordering::*};
 use crate::runtime::blocking;
 use crate::runtime::builder::Callback;
 use crate::runtime::driver;
+use crate::runtime::metrics::WorkerMetrics;
 use crate::runtime::parker::Unparker;
 use crate::runtime::scheduler::inject::Inject;
 use crate::task::list::OwnedTasks;
@@ -45,6 +46,8 @@ pub(super) struct Shared {
     /// Threads inside a poll of a `Runtime::block_on` future: busy, so a paused clock must
     /// not jump.
     pub(super) block_on_polling: AtomicUsize,
+    /// Each core's counters, on cache lines of their own; written only by the core's holder.
+    pub(super) worker_metrics: Box<[CachePadded<WorkerMetrics>]>,
 }
 
 /// State behind the shared lock.
@@ -66,10 +69,13 @@ pub(super) struct Remote {
 
 /// Scheduler settings from the builder.
 pub(crate) struct Config {
-    pub(crate) global_queue_interval: u32,
+    /// `None`: each worker tunes it to its poll times (see `stats.rs`).
+    pub(crate) global_queue_interval: Option<u32>,
     pub(crate) event_interval: u32,
     pub(crate) before_park: Option<Callback>,
     pub(crate) after_unpark: Option<Callback>,
+    /// The runtime's name (`Builder::name`).
+    pub(crate) name: Option<String>,
     /// Whether a searching worker may take the LIFO task of a worker stuck in one poll.
     pub(crate) lifo_stealing: bool,
     /// Whether the monitor turns the driver when no worker holds it.
@@ -183,6 +189,26 @@ impl Remote {
 }
 
 impl Handle {
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.shared.config.name.as_deref()
+    }
+
+    pub(crate) fn owned_id(&self) -> std::num::NonZeroU64 {
+        self.shared.owned.id()
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.shared.owned.len()
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.shared.inject.len()
+    }
+
+    pub(crate) fn worker_metrics(&self, index: usize) -> Option<&WorkerMetrics> {
+        self.shared.worker_metrics.get(index).map(|m| &**m)
+    }
+
     pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

@@ -12,6 +12,7 @@ mod queue;
 #[cfg(feature = "crossbeam-queue")]
 #[path = "queue_crossbeam.rs"]
 mod queue;
+mod stats;
 mod worker;
 
 #[cfg(all(test, loom))]
@@ -70,7 +71,7 @@ impl MultiThread {
             let park = first.for_another_thread();
             let (steal, run_queue) = queue::local();
             remotes.push(CachePadded::new(Remote::new(steal, park.unparker())));
-            cores.push(Core::new(run_queue, park));
+            cores.push(Core::new(run_queue, park, config.global_queue_interval));
         }
         // `first` only carried the shared driver; every core got its own parker.
         drop(first);
@@ -86,6 +87,9 @@ impl MultiThread {
                 config,
                 monitor: monitor::Monitor::new(),
                 block_on_polling: crate::loom::AtomicUsize::new(0),
+                worker_metrics: (0..size)
+                    .map(|_| CachePadded::new(crate::runtime::metrics::WorkerMetrics::new()))
+                    .collect(),
             },
             driver: driver_handle,
             blocking_spawner,
@@ -111,11 +115,9 @@ impl MultiThread {
             unreachable!("a multi-thread scheduler with another scheduler's handle")
         };
         let Some(_runtime) = coop::enter_runtime(true) else {
-            panic!(
-                "`block_on` called from inside an async runtime: this would block the thread \
-                 that drives other tasks. `.await` the future instead, or call `block_on` from \
-                 a `runtime::task::spawn_blocking` closure or a plain thread"
-            );
+            panic!(crate::runtime::context::nested_block_on_message!(
+                "`block_on`"
+            ));
         };
         if !cfg!(feature = "test-util") {
             // Without `test-util` the clock cannot be paused: nothing needs the count.
