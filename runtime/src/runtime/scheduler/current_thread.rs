@@ -261,7 +261,15 @@ impl CoreGuard<'_> {
                 for _ in 0..config.event_interval {
                     core.tick();
                     let Some(task) = core.next_task(&handle) else {
-                        core = context.park(core, &handle);
+                        // A `block_on` future that woke itself runs again at once, but the
+                        // driver still gets its turn (without sleeping): a future that
+                        // always wakes itself must not starve the timers and I/O it waits
+                        // on.
+                        core = if handle.shared.woken.load(Acquire) {
+                            context.park_yield(core, &handle)
+                        } else {
+                            context.park(core, &handle)
+                        };
                         continue 'outer;
                     };
                     let task = handle.shared.owned.assert_owner(task);
@@ -328,10 +336,14 @@ impl Context {
         // The hook may have spawned work; then there is no reason to sleep.
         if core.tasks.is_empty() {
             let mut park = core.park.take().expect("parker missing");
-            // Nothing queued here (checked above); a paused clock may jump if nothing else
-            // is pending either.
+            // A paused clock may jump only if nothing is pending: not even a task that the
+            // driver's own turn of the reactor has just woken into the local queue.
             let idle = || {
-                handle.shared.inject.is_empty()
+                self.core
+                    .borrow()
+                    .as_ref()
+                    .is_none_or(|core| core.tasks.is_empty())
+                    && handle.shared.inject.is_empty()
                     && !handle.shared.woken.load(Acquire)
                     && handle.blocking_spawner.is_idle()
             };
