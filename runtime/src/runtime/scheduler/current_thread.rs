@@ -249,6 +249,9 @@ impl CoreGuard<'_> {
             let config = &handle.shared.config;
 
             'outer: loop {
+                // Whether the future was woken again while it was being polled: it yielded
+                // (or spent its budget), rather than waiting for something.
+                let mut yielded = false;
                 if handle.shared.woken.swap(false, AcqRel) {
                     let (c, res) =
                         context.enter(core, || coop::budget(|| future.as_mut().poll(&mut cx)));
@@ -256,6 +259,7 @@ impl CoreGuard<'_> {
                     if let Poll::Ready(output) = res {
                         return (core, output);
                     }
+                    yielded = handle.shared.woken.load(Acquire);
                 }
 
                 for _ in 0..config.event_interval {
@@ -264,8 +268,9 @@ impl CoreGuard<'_> {
                         // A `block_on` future that woke itself runs again at once, but the
                         // driver still gets its turn (without sleeping): a future that
                         // always wakes itself must not starve the timers and I/O it waits
-                        // on.
-                        core = if handle.shared.woken.load(Acquire) {
+                        // on. (One woken by a task just parks: the pending unpark makes
+                        // that return at once, with no system call.)
+                        core = if yielded {
                             context.park_yield(core, &handle)
                         } else {
                             context.park(core, &handle)
