@@ -107,6 +107,40 @@ pub(crate) struct Config {
     pub(crate) start_paused: Option<bool>,
     /// The path to the runtime crate: `::runtime` unless `crate = "..."` says otherwise.
     pub(crate) crate_path: syn::Path,
+    /// `name = "..."`: the runtime's name (`Builder::name`).
+    pub(crate) name: Option<syn::LitStr>,
+    /// `unhandled_panic = "..."`: what a panic in a spawned task does
+    /// (`Builder::unhandled_panic`); current-thread flavors only, as tokio's.
+    pub(crate) unhandled_panic: Option<UnhandledPanic>,
+}
+
+/// The values of `unhandled_panic`, as tokio's `runtime::UnhandledPanic`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum UnhandledPanic {
+    /// `"ignore"`: the panic reaches the task's `JoinHandle` only.
+    Ignore,
+    /// `"shutdown_runtime"`: the runtime shuts down and `block_on` panics.
+    ShutdownRuntime,
+}
+
+impl UnhandledPanic {
+    const ALL: [UnhandledPanic; 2] = [UnhandledPanic::Ignore, UnhandledPanic::ShutdownRuntime];
+
+    /// The string users write after `unhandled_panic =`.
+    fn name(self) -> &'static str {
+        match self {
+            UnhandledPanic::Ignore => "ignore",
+            UnhandledPanic::ShutdownRuntime => "shutdown_runtime",
+        }
+    }
+
+    /// The variant of `runtime::UnhandledPanic` it stands for.
+    pub(crate) fn variant(self) -> &'static str {
+        match self {
+            UnhandledPanic::Ignore => "Ignore",
+            UnhandledPanic::ShutdownRuntime => "ShutdownRuntime",
+        }
+    }
 }
 
 impl Config {
@@ -118,12 +152,21 @@ impl Config {
             worker_threads: None,
             start_paused: None,
             crate_path: syn::parse_quote!(::#krate),
+            name: None,
+            unhandled_panic: None,
         }
     }
 }
 
 /// The names of the options, in the order error messages list them.
-const OPTIONS: [&str; 4] = ["flavor", "worker_threads", "start_paused", "crate"];
+const OPTIONS: [&str; 6] = [
+    "flavor",
+    "worker_threads",
+    "start_paused",
+    "crate",
+    "name",
+    "unhandled_panic",
+];
 
 /// One `name` or `name = value` item of the attribute's arguments.
 struct RawOption {
@@ -190,6 +233,7 @@ pub(crate) fn parse(kind: Kind, features: Features, args: TokenStream) -> Parsed
     // whether the flavor was written out, and the `worker_threads` option itself.
     let mut explicit_flavor = false;
     let mut worker_threads_option = None;
+    let mut unhandled_panic_option = None;
 
     for option in &options {
         let name = option.name.unraw().to_string();
@@ -274,6 +318,32 @@ pub(crate) fn parse(kind: Kind, features: Features, args: TokenStream) -> Parsed
                 },
                 _ => errors.push(not_a_literal(value, "crate", "a string literal")),
             },
+            "name" => match lit {
+                Some(Lit::Str(s)) => config.name = Some(s.clone()),
+                _ => errors.push(not_a_literal(value, "name", "a string literal")),
+            },
+            "unhandled_panic" => match lit {
+                Some(Lit::Str(s)) => {
+                    let written = s.value();
+                    match UnhandledPanic::ALL
+                        .into_iter()
+                        .find(|choice| choice.name() == written)
+                    {
+                        Some(choice) => {
+                            config.unhandled_panic = Some(choice);
+                            unhandled_panic_option = Some(option);
+                        }
+                        None => errors.push(syn::Error::new(
+                            s.span(),
+                            format!(
+                                "unknown `unhandled_panic` value {written:?}; the values are \
+                                 \"ignore\" and \"shutdown_runtime\""
+                            ),
+                        )),
+                    }
+                }
+                _ => errors.push(not_a_literal(value, "unhandled_panic", "a string literal")),
+            },
             _ => unreachable!("every name in OPTIONS is handled"),
         }
     }
@@ -297,6 +367,20 @@ pub(crate) fn parse(kind: Kind, features: Features, args: TokenStream) -> Parsed
             };
             errors.push(syn::Error::new_spanned(option, message));
             config.worker_threads = None;
+        }
+    }
+
+    if let Some(option) = unhandled_panic_option {
+        if config.flavor == Flavor::MultiThread {
+            errors.push(syn::Error::new_spanned(
+                option,
+                format!(
+                    "`unhandled_panic` needs a current-thread runtime: add \
+                     `flavor = \"current_thread\"` to {}, or remove `unhandled_panic`",
+                    kind.attribute()
+                ),
+            ));
+            config.unhandled_panic = None;
         }
     }
 
@@ -375,6 +459,8 @@ fn example(name: &str) -> &'static str {
         "flavor" => "flavor = \"multi_thread\"",
         "worker_threads" => "worker_threads = 4",
         "start_paused" => "start_paused = true",
+        "name" => "name = \"my-runtime\"",
+        "unhandled_panic" => "unhandled_panic = \"shutdown_runtime\"",
         _ => "crate = \"runtime\"",
     }
 }
@@ -515,7 +601,7 @@ mod tests {
         assert_eq!(
             message,
             "unknown option `threads`; the options are `flavor`, `worker_threads`, \
-             `start_paused` and `crate`"
+             `start_paused`, `crate`, `name` and `unhandled_panic`"
         );
         let message = error(Kind::Main, quote!(multi_thread));
         assert!(
@@ -639,6 +725,51 @@ mod tests {
             ),
         );
         assert_eq!(all.len(), 4, "{all:?}");
+    }
+
+    #[test]
+    fn name_and_unhandled_panic() {
+        let config = ok(
+            Kind::Test,
+            quote!(name = "a valid runtime name", unhandled_panic = "ignore"),
+        );
+        assert_eq!(
+            config.name.map(|name| name.value()).as_deref(),
+            Some("a valid runtime name")
+        );
+        assert_eq!(config.unhandled_panic, Some(UnhandledPanic::Ignore));
+        let config = ok(
+            Kind::Main,
+            quote!(flavor = "local", unhandled_panic = "shutdown_runtime"),
+        );
+        assert_eq!(
+            config.unhandled_panic,
+            Some(UnhandledPanic::ShutdownRuntime)
+        );
+
+        let message = error(Kind::Test, quote!(unhandled_panic = "abort"));
+        assert_eq!(
+            message,
+            "unknown `unhandled_panic` value \"abort\"; the values are \"ignore\" and \
+             \"shutdown_runtime\""
+        );
+        let message = error(Kind::Test, quote!(name = my_runtime));
+        assert!(message.contains("takes a string literal"), "{message}");
+        // As tokio's: only current-thread runtimes take it (`main` is multi-thread by
+        // default).
+        let message = error(Kind::Main, quote!(unhandled_panic = "ignore"));
+        assert!(
+            message.starts_with("`unhandled_panic` needs a current-thread runtime"),
+            "{message}"
+        );
+        let message = error(
+            Kind::Test,
+            quote!(flavor = "multi_thread", unhandled_panic = "ignore"),
+        );
+        assert!(
+            message.contains("add `flavor = \"current_thread\"`"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -220,6 +220,11 @@ fn build_runtime(features: Features, config: &Config) -> TokenStream {
         Some(paused) if features.start_paused => quote!(.start_paused(#paused)),
         _ => quote!(),
     };
+    let name = config.name.as_ref().map(|name| quote!(.name(#name)));
+    let unhandled_panic = config.unhandled_panic.map(|choice| {
+        let variant = Ident::new(choice.variant(), Span::call_site());
+        quote!(.unhandled_panic(#krate::runtime::UnhandledPanic::#variant))
+    });
     let build = if config.flavor == Flavor::Local {
         quote!(.build_local(::core::default::Default::default()))
     } else {
@@ -229,6 +234,8 @@ fn build_runtime(features: Features, config: &Config) -> TokenStream {
         #krate::runtime::Builder::#constructor()
             #worker_threads
             #start_paused
+            #unhandled_panic
+            #name
             .enable_all()
             #build
             .expect("failed to build the runtime")
@@ -502,6 +509,24 @@ mod tests {
         );
         assert!(
             out.contains("new_current_thread().start_paused(true).enable_all()"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn name_and_unhandled_panic_are_passed_to_the_builder() {
+        let out = expand_str(
+            Kind::Test,
+            LATER,
+            quote!(name = "rt-1", unhandled_panic = "shutdown_runtime"),
+            quote!(
+                async fn t() {}
+            ),
+        );
+        assert!(
+            out.contains(
+                "new_current_thread().unhandled_panic(::runtime::runtime::UnhandledPanic::ShutdownRuntime).name(\"rt-1\").enable_all()"
+            ),
             "{out}"
         );
     }

@@ -9,7 +9,7 @@
 //! <the user's tokens>`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -79,38 +79,60 @@ fn generate(mode: Mode, krate: &TokenStream, join: Join) -> TokenStream {
     let pending = quote_spanned!(span=> __runtime_join_pending);
     let skip = quote_spanned!(span=> __runtime_join_skip);
     let start = quote_spanned!(span=> __runtime_join_start);
-    let names: Vec<_> = (0..count)
-        .map(|i| format_ident!("__runtime_join_future_{}", i, span = span))
-        .collect();
+    let futures = quote_spanned!(span=> __runtime_join_futures);
+    let future = quote_spanned!(span=> __runtime_join_future);
 
-    let init = join.futures.iter().zip(&names).map(|(future, name)| {
+    let init = join.futures.iter().map(|future| {
         quote_spanned! {future.span()=>
-            let mut #name = ::core::pin::pin!(#support::MaybeDone::new(#future));
+            #support::MaybeDone::new(#future)
         }
     });
 
-    let polls = names.iter().enumerate().map(|(i, name)| match mode {
-        Mode::Join => quote! {
-            #i => {
-                if #name.as_mut().poll_done(#cx).is_pending() {
-                    #pending = true;
-                }
-            }
-        },
-        Mode::TryJoin => quote! {
-            #i => match #name.as_mut().poll_ok(#cx) {
-                #support::Poll::Pending => #pending = true,
-                #support::Poll::Ready(::core::result::Result::Ok(())) => {}
-                #support::Poll::Ready(::core::result::Result::Err(error)) => {
-                    return #support::Poll::Ready(::core::result::Result::Err(error));
+    // `( _, _, fut, .. )`: destructuring `&mut *futures` makes the closure hold the one
+    // reference to the tuple, not one reference per field. The tuple is never moved: its
+    // only name is shadowed by that reference before the first poll, and it is dropped
+    // where it stands.
+    let pinned = |i: usize| {
+        let skipped = (0..i).map(|_| quote!(_));
+        quote! {
+            let (#(#skipped,)* #future, ..) = &mut *#futures;
+            // SAFETY: the tuple of futures never moves (see above), so neither does its field.
+            let #future = unsafe { #support::Pin::new_unchecked(#future) };
+        }
+    };
+
+    let polls = (0..count).map(|i| {
+        let pin = pinned(i);
+        match mode {
+            Mode::Join => quote! {
+                #i => {
+                    #pin
+                    if #future.poll_done(#cx).is_pending() {
+                        #pending = true;
+                    }
                 }
             },
-        },
+            Mode::TryJoin => quote! {
+                #i => {
+                    #pin
+                    match #future.poll_ok(#cx) {
+                        #support::Poll::Pending => #pending = true,
+                        #support::Poll::Ready(::core::result::Result::Ok(())) => {}
+                        #support::Poll::Ready(::core::result::Result::Err(error)) => {
+                            return #support::Poll::Ready(::core::result::Result::Err(error));
+                        }
+                    }
+                }
+            },
+        }
     });
 
-    let outputs = names.iter().map(|name| match mode {
-        Mode::Join => quote!(#name.as_mut().take_output()),
-        Mode::TryJoin => quote!(#name.as_mut().take_ok()),
+    let outputs = (0..count).map(|i| {
+        let pin = pinned(i);
+        match mode {
+            Mode::Join => quote!({ #pin #future.take_output() }),
+            Mode::TryJoin => quote!({ #pin #future.take_ok() }),
+        }
     });
     let ready = match mode {
         Mode::Join => quote!(#support::Poll::Ready((#(#outputs,)*))),
@@ -119,29 +141,31 @@ fn generate(mode: Mode, krate: &TokenStream, join: Join) -> TokenStream {
         }
     };
 
-    let (first, advance) = if join.biased {
-        (quote!(0), quote!())
+    // Unbiased, each poll starts one future further along: the closure owns that counter.
+    let (declare_skip, first) = if join.biased {
+        (quote!(), quote!(0))
     } else {
         (
-            quote!(#skip),
-            quote! {
-                #skip = if #skip + 1 == #count { 0 } else { #skip + 1 };
-            },
+            quote!(let mut #skip: u32 = 0;),
+            quote! {{
+                let first = #skip as usize;
+                #skip = if first + 1 == #count { 0 } else { #skip + 1 };
+                first
+            }},
         )
     };
 
     quote! {{
-        #(#init)*
-        #[allow(unused_mut, unused_variables)]
-        let mut #skip: usize = 0;
-        #support::poll_fn(|#cx: &mut #support::Context<'_>| {
+        let mut #futures = (#(#init,)*);
+        let #futures = &mut #futures;
+        #declare_skip
+        #support::poll_fn(move |#cx: &mut #support::Context<'_>| {
             // A task whose budget is spent yields here, even if every future is ready.
             if !#support::has_budget_remaining() {
                 #cx.waker().wake_by_ref();
                 return #support::Poll::Pending;
             }
             let #start: usize = #first;
-            #advance
             let mut #pending = false;
             for __runtime_join_offset in 0..#count {
                 match #support::nth_branch(#start, __runtime_join_offset, #count) {

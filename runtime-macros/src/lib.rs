@@ -45,6 +45,8 @@
 //! | `worker_threads` | an integer literal greater than zero; `multi_thread` only | the runtime's default |
 //! | `crate` | a path to the `runtime` crate, as a string: `crate = "my_runtime"` | `"::runtime"` |
 //! | `start_paused` | `true` or `false`; needs `runtime`'s `test-util` feature | `false` |
+//! | `name` | a string: the runtime's name (`Builder::name`, `Handle::name`) | none |
+//! | `unhandled_panic` | `"ignore"` or `"shutdown_runtime"` (`Builder::unhandled_panic`); current-thread flavors only | `"ignore"` |
 //!
 //! Mistakes are compile errors that name the problem: an unknown option or flavor (the valid
 //! ones are listed), an option given twice, a value that is not a literal, `worker_threads
@@ -139,6 +141,9 @@ const TOKIO_FEATURES: Features = Features {
 /// - `crate = "path"` when the `runtime` crate is not reachable as `::runtime`.
 /// - `start_paused = bool`: start with the clock paused (needs `runtime`'s `test-util`
 ///   feature).
+/// - `name = "..."`: the runtime's name, as `Builder::name` sets it.
+/// - `unhandled_panic = "ignore"` or `"shutdown_runtime"`: what a panic in a spawned task
+///   does, as `Builder::unhandled_panic` sets it; current-thread and local flavors only.
 ///
 /// ```ignore
 /// #[runtime::main(flavor = "multi_thread", worker_threads = 4)]

@@ -87,13 +87,6 @@ impl Parse for Select {
             }
             select.branches.push(input.parse()?);
         }
-        if select.branches.is_empty() {
-            return Err(syn::Error::new(
-                Span::call_site(),
-                "`select!` needs at least one branch besides `else`: \
-                 `pattern = future => handler,`",
-            ));
-        }
         if select.branches.len() > MAX_BRANCHES {
             return Err(syn::Error::new(
                 select.branches[MAX_BRANCHES].pattern.span(),
@@ -167,7 +160,23 @@ fn parse_handler(input: ParseStream<'_>) -> syn::Result<Expr> {
     Ok(handler)
 }
 
+/// The smallest unsigned integer type with a bit per branch: the set of disabled branches
+/// lives in the `select!`'s future, so it is kept as small as tokio keeps it.
+fn mask_type(count: usize) -> TokenStream {
+    match count {
+        0..=8 => quote!(u8),
+        9..=16 => quote!(u16),
+        17..=32 => quote!(u32),
+        _ => quote!(u64),
+    }
+}
+
 fn generate(krate: &TokenStream, select: Select) -> TokenStream {
+    if select.branches.is_empty() {
+        // Only `else` (checked by the parser: there is one): nothing to wait for.
+        let otherwise = &select.otherwise;
+        return quote!({ #otherwise });
+    }
     let count = select.branches.len();
     let support = quote!(#krate::macros::support);
     // Internal names resolve at the macro's own site, so the user's code can neither see nor
@@ -179,41 +188,56 @@ fn generate(krate: &TokenStream, select: Select) -> TokenStream {
     let output = quote_spanned!(span=> __runtime_select_output);
     let pending = quote_spanned!(span=> __runtime_select_pending);
     let start = quote_spanned!(span=> __runtime_select_start);
+    let init = quote_spanned!(span=> __runtime_select_init);
+    let futures = quote_spanned!(span=> __runtime_select_futures);
+    let future = quote_spanned!(span=> __runtime_select_future);
+    let value = quote_spanned!(span=> __runtime_select_value);
+    let mask = mask_type(count);
     let variants: Vec<_> = (0..count).map(|i| format_ident!("_{}", i)).collect();
-    let futures: Vec<_> = (0..count)
-        .map(|i| format_ident!("__runtime_select_future_{}", i, span = span))
-        .collect();
 
     let preconditions = select.branches.iter().enumerate().map(|(i, branch)| {
         let i = i as u32;
         branch.precondition.as_ref().map(|condition| {
             quote! {
                 if !(#condition) {
-                    #support::disable(&mut #disabled, #i);
+                    #support::SelectMask::disable(&mut #disabled, #i);
                 }
             }
         })
     });
 
-    let futures_init = select.branches.iter().zip(&futures).map(|(branch, name)| {
-        let future = &branch.future;
+    // The futures as written, in one tuple: a temporary borrowed in a future expression
+    // (`&mut std::future::ready(())`) then lives as long as the tuple, to the end of the
+    // `select!`.
+    let written = select.branches.iter().map(|branch| &branch.future);
+    let into_futures = (0..count).map(|i| {
+        let index = syn::Index::from(i);
+        let future = &select.branches[i].future;
         quote_spanned! {future.span()=>
-            let mut #name = ::core::pin::pin!(#support::IntoFuture::into_future(#future));
+            #support::IntoFuture::into_future(#init.#index)
         }
     });
 
     let polls = select.branches.iter().enumerate().map(|(i, branch)| {
         let bit = i as u32;
-        let name = &futures[i];
         let variant = &variants[i];
         let clean = clean_pattern(branch.pattern.clone());
-        let value = quote_spanned!(span=> __runtime_select_value);
+        // `( _, _, fut, .. )`: destructuring `&mut *futures` makes the closure capture the
+        // one reference to the tuple, not one reference per field.
+        let skipped = (0..i).map(|_| quote!(_));
         quote! {
+            // A future whose output is `!` makes the rest of its arm unreachable.
+            #[allow(unreachable_code)]
             #i => {
-                if #support::is_disabled(#disabled, #bit) {
+                if #support::SelectMask::is_disabled(#disabled, #bit) {
                     continue;
                 }
-                let #value = match #support::Future::poll(#name.as_mut(), #cx) {
+                let (#(#skipped,)* #future, ..) = &mut *#futures;
+                // SAFETY: the tuple of futures is never moved: its only name is shadowed by a
+                // reference to it before the first poll, and it is dropped where it stands
+                // when the `select!` ends.
+                let #future = unsafe { #support::Pin::new_unchecked(#future) };
+                let #value = match #support::Future::poll(#future, #cx) {
                     #support::Poll::Ready(value) => value,
                     #support::Poll::Pending => {
                         #pending = true;
@@ -222,7 +246,7 @@ fn generate(krate: &TokenStream, select: Select) -> TokenStream {
                 };
                 // A completed future is never polled again, whether or not its output
                 // matches.
-                #support::disable(&mut #disabled, #bit);
+                #support::SelectMask::disable(&mut #disabled, #bit);
                 #[allow(unused_variables, unused_mut, unreachable_patterns)]
                 match &#value {
                     #clean => {}
@@ -262,10 +286,14 @@ fn generate(krate: &TokenStream, select: Select) -> TokenStream {
             #(#variants(#variants),)*
             Disabled,
         }
-        let mut #disabled: u64 = 0;
+        let mut #disabled: #mask = 0;
         #(#preconditions)*
-        let #output = {
-            #(#futures_init)*
+        // `mut`: a handler's pattern may bind by `ref mut`.
+        #[allow(unused_mut)]
+        let mut #output = {
+            let #init = (#(#written,)*);
+            let mut #futures = (#(#into_futures,)*);
+            let #futures = &mut #futures;
             #support::poll_fn(|#cx: &mut #support::Context<'_>| {
                 // A task whose budget is spent yields here, even if a branch is ready.
                 if !#support::has_budget_remaining() {

@@ -206,3 +206,43 @@ both_flavors! {
         });
     }
 }
+
+/// The futures of `join!` and `try_join!` are no larger than tokio's on 64-bit targets.
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn join_futures_are_as_small_as_tokios() {
+    use std::future::ready;
+    use std::mem::size_of_val;
+
+    let one = async {
+        let a = ready(0i32);
+        runtime::join!(a)
+    };
+    assert_eq!(size_of_val(&one), 32);
+    let two = async {
+        let (a, b) = (ready(0i32), ready(0i32));
+        runtime::join!(a, b)
+    };
+    assert_eq!(size_of_val(&two), 48);
+    let one_biased = async {
+        let a = ready(0i32);
+        runtime::join!(biased; a)
+    };
+    assert_eq!(size_of_val(&one_biased), 24);
+    let two_biased = async {
+        let (a, b) = (ready(0i32), ready(0i32));
+        runtime::join!(biased; a, b)
+    };
+    assert_eq!(size_of_val(&two_biased), 40);
+
+    let two = async {
+        let (a, b) = (ready(Ok::<i32, i32>(0)), ready(Ok::<i32, i32>(0)));
+        runtime::try_join!(a, b)
+    };
+    assert_eq!(size_of_val(&two), 48);
+    let two_biased = async {
+        let (a, b) = (ready(Ok::<i32, i32>(0)), ready(Ok::<i32, i32>(0)));
+        runtime::try_join!(biased; a, b)
+    };
+    assert_eq!(size_of_val(&two_biased), 40);
+}

@@ -362,4 +362,71 @@ both_flavors! {
             assert_eq!(sum, (0..200).sum::<u32>());
         });
     }
+
+    fn else_alone_is_the_value_of_the_select() {
+        rt().block_on(async {
+            let out = runtime::select! {
+                else => 1,
+            };
+            assert_eq!(out, 1);
+            let out = runtime::select! {
+                biased;
+                else => 2,
+            };
+            assert_eq!(out, 2);
+        });
+    }
+
+    fn a_ref_mut_binding_can_change_the_output() {
+        rt().block_on(async {
+            let out = runtime::select! {
+                Some(ref mut s) = async { Some(String::from("a")) } => {
+                    s.push('b');
+                    s.clone()
+                }
+            };
+            assert_eq!(out, "ab");
+        });
+    }
+
+    fn a_borrowed_temporary_lives_as_long_as_the_select() {
+        rt().block_on(async {
+            let out = runtime::select! {
+                v = &mut ready(5) => v,
+            };
+            assert_eq!(out, 5);
+        });
+    }
+}
+
+/// The future of a `select!` is no larger than tokio's (32, 40 and 48 bytes for one to three
+/// `Ready<i32>` branches on 64-bit targets): the futures sit in one tuple behind one
+/// reference, and the disabled set takes the smallest integer with a bit per branch.
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn select_futures_are_as_small_as_tokios() {
+    let one = async {
+        let a = ready(0i32);
+        runtime::select! {
+            _ = a => {},
+        }
+    };
+    assert_eq!(std::mem::size_of_val(&one), 32);
+    let two = async {
+        let (a, b) = (ready(0i32), ready(0i32));
+        runtime::select! {
+            _ = a => {},
+            _ = b => {},
+        }
+    };
+    assert_eq!(std::mem::size_of_val(&two), 40);
+    let three = async {
+        let (a, b, c) = (ready(0i32), ready(0i32), ready(0i32));
+        runtime::select! {
+            _ = a => {},
+            _ = b => {},
+            _ = c => {},
+        }
+    };
+    assert_eq!(std::mem::size_of_val(&three), 48);
 }

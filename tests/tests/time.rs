@@ -589,3 +589,200 @@ fn dropping_the_runtime_with_pending_timers_loses_nothing() {
         assert_eq!(dropped.load(SeqCst), 100);
     }
 }
+
+#[runtime::test(start_paused = true)]
+async fn advance_moves_the_paused_clock_by_exactly_the_duration() {
+    for step in [
+        Duration::from_micros(51_592),
+        Duration::from_micros(1),
+        Duration::from_nanos(3_141_592_653),
+    ] {
+        let before = Instant::now();
+        time::advance(step).await;
+        assert_eq!(Instant::now() - before, step);
+    }
+}
+
+#[runtime::test(start_paused = true)]
+async fn sub_millisecond_advances_fire_a_timer_once_its_tick_is_reached() {
+    let mut one_ms = Box::pin(sleep(Duration::from_millis(1)));
+    assert!(poll_once(&mut one_ms).await.is_pending());
+    for _ in 0..3 {
+        time::advance(Duration::from_micros(250)).await;
+        assert!(!one_ms.is_elapsed(), "fired before its deadline");
+    }
+    time::advance(Duration::from_micros(250)).await;
+    assert!(
+        one_ms.is_elapsed(),
+        "four quarters of a millisecond are one"
+    );
+}
+
+#[runtime::test]
+async fn pausing_mid_run_lets_whole_millisecond_advances_fire_timers_exactly() {
+    // The real clock is anywhere within a millisecond here: the pause still lines the
+    // timers up with it, without moving the clock.
+    sleep(Duration::from_micros(300)).await;
+    let before_pause = Instant::now();
+    time::pause();
+    let paused_at = Instant::now();
+    assert!(paused_at - before_pause < Duration::from_millis(50));
+    let mut ten = Box::pin(sleep(Duration::from_millis(10)));
+    assert!(poll_once(&mut ten).await.is_pending());
+    time::advance(Duration::from_millis(9)).await;
+    assert!(!ten.is_elapsed());
+    time::advance(Duration::from_millis(1)).await;
+    assert!(ten.is_elapsed());
+    assert_eq!(Instant::now() - paused_at, Duration::from_millis(10));
+}
+
+#[test]
+fn pause_on_a_running_multi_thread_runtime_panics_but_start_paused_works() {
+    let rt = Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let err = rt.block_on(rt.spawn(async { time::pause() })).unwrap_err();
+    let msg = panic_message(&*err.into_panic());
+    assert!(msg.contains("current-thread runtime"), "{msg}");
+    assert!(msg.contains("start_paused"), "{msg}");
+
+    let rt = paused(Flavor::MultiThread);
+    rt.block_on(async {
+        let start = Instant::now();
+        sleep(Duration::from_secs(5)).await;
+        assert_eq!(Instant::now() - start, Duration::from_secs(5));
+    });
+}
+
+#[cfg(unix)]
+#[runtime::test(start_paused = true)]
+async fn the_paused_clock_does_not_jump_past_a_ready_io_event() {
+    use runtime::net::UnixDatagram;
+
+    let start = Instant::now();
+    let (a, b) = UnixDatagram::pair().unwrap();
+    a.send(&[1]).await.unwrap();
+    let receiver = runtime::spawn(async move {
+        let mut buf = [0u8; 1];
+        b.recv(&mut buf).await.unwrap();
+        Instant::now() - start
+    });
+    sleep(Duration::from_millis(100)).await;
+    assert_eq!(receiver.await.unwrap(), Duration::ZERO);
+    assert_eq!(Instant::now() - start, Duration::from_millis(100));
+}
+
+#[runtime::test(start_paused = true)]
+async fn an_interval_does_not_wake_a_task_that_did_not_ask_for_the_next_tick() {
+    use std::sync::atomic::AtomicU32;
+
+    let mut ticks = interval(Duration::from_millis(10));
+    let polls = Arc::new(AtomicU32::new(0));
+    let counted = polls.clone();
+    let task = runtime::spawn(poll_fn(move |cx| {
+        // Takes the first tick and returns Pending without asking for the next one (which
+        // would take another `poll_tick`).
+        if counted.fetch_add(1, SeqCst) == 0 {
+            assert!(ticks.poll_tick(cx).is_ready());
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    }));
+    sleep(Duration::from_millis(100)).await;
+    assert_eq!(polls.load(SeqCst), 1, "woken for a tick it did not ask for");
+    task.abort();
+}
+
+#[runtime::test(start_paused = true)]
+async fn interval_resets_handle_huge_periods_and_the_past() {
+    let mut huge = interval(Duration::MAX);
+    huge.tick().await;
+    huge.reset();
+    huge.reset_after(Duration::MAX);
+
+    let start = Instant::now();
+    let mut ticks = interval_at(start, Duration::from_millis(300));
+    assert_eq!(ticks.tick().await, start);
+    time::advance(Duration::from_millis(100)).await;
+    ticks.reset_immediately();
+    // Due now: ready on the spot, although the driver last turned at this very tick.
+    let mut next = Box::pin(ticks.tick());
+    assert_eq!(
+        poll_once(&mut next).await,
+        Poll::Ready(start + Duration::from_millis(100))
+    );
+}
+
+#[test]
+fn a_block_on_future_that_always_wakes_itself_still_sees_its_timer_fire() {
+    struct Starve<F>(F, u64);
+    impl<F: Future<Output = ()> + Unpin> Future for Starve<F> {
+        type Output = u64;
+        fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<u64> {
+            if std::pin::Pin::new(&mut self.0).poll(cx).is_ready() {
+                return Poll::Ready(self.1);
+            }
+            self.1 += 1;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+    for flavor in Flavor::ALL {
+        let rt = flavor.rt();
+        within(LIMIT, move || {
+            rt.block_on(async {
+                let when = Instant::now() + Duration::from_millis(10);
+                Starve(Box::pin(sleep_until(when)), 0).await;
+                assert!(Instant::now() >= when);
+            });
+        });
+    }
+}
+
+#[test]
+fn misuse_of_the_clock_panics_at_the_callers_line() {
+    fn location_of(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+        let seen = Arc::new(Mutex::new(String::new()));
+        let hook_seen = seen.clone();
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            *hook_seen.lock() = info
+                .location()
+                .map(|l| l.file().to_string())
+                .unwrap_or_default();
+        }));
+        let result = std::panic::catch_unwind(f);
+        std::panic::set_hook(previous);
+        assert!(result.is_err(), "no panic");
+        let file = seen.lock().clone();
+        file
+    }
+    let rt = Flavor::CurrentThread.rt();
+    assert_eq!(
+        location_of(|| rt.block_on(async {
+            time::pause();
+            time::pause();
+        })),
+        file!()
+    );
+    // A fresh runtime: the first `pause` above did pause that one's clock.
+    let rt = Flavor::CurrentThread.rt();
+    assert_eq!(
+        location_of(|| rt.block_on(async { time::resume() })),
+        file!()
+    );
+    assert_eq!(location_of(|| drop(interval(Duration::ZERO))), file!());
+    let no_timers = Builder::new_current_thread().build().unwrap();
+    assert_eq!(
+        location_of(|| no_timers.block_on(async {
+            drop(timeout(
+                Duration::from_millis(5),
+                std::future::pending::<()>(),
+            ));
+        })),
+        file!()
+    );
+}

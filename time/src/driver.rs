@@ -21,13 +21,16 @@ pub struct Driver {
 }
 
 /// Creates a time driver with `shards` wheel shards (one per worker is the intent).
+/// `start_paused` freezes the clock from the start; `pause_allowed` says whether
+/// `time::pause()` may freeze it later (as tokio's: only on a current-thread runtime).
 /// `unpark` must wake the thread parked in the runtime's driver.
 pub fn new(
     shards: usize,
     start_paused: bool,
+    pause_allowed: bool,
     unpark: Box<dyn Fn() + Send + Sync>,
 ) -> (Driver, Handle) {
-    let handle = Handle::new(shards, start_paused, unpark);
+    let handle = Handle::new(shards, start_paused, pause_allowed, unpark);
     (
         Driver {
             handle: handle.clone(),
@@ -42,17 +45,27 @@ impl Driver {
     ///
     /// With the clock paused, `idle` is asked whether the runtime has nothing else it could
     /// do (every worker parked, nobody searching, no queued task, no blocking work in
-    /// flight); if so, the clock jumps to the next timer and the answer is zero. Otherwise
-    /// the driver waits in real time for a change.
-    pub fn park_timeout(&self, idle: &dyn Fn() -> bool) -> Option<Duration> {
+    /// flight). If so, `poll_io` first turns the reactor without waiting: an I/O event that
+    /// is already there wakes its task, and then the runtime is not idle after all, so the
+    /// answer is zero (run that task first). Otherwise the clock jumps to the next timer and
+    /// the answer is zero. A runtime that is busy elsewhere, or has no timer, waits in real
+    /// time for a change.
+    pub fn park_timeout(
+        &self,
+        idle: &dyn Fn() -> bool,
+        poll_io: &mut dyn FnMut(),
+    ) -> Option<Duration> {
         #[cfg(feature = "test-util")]
         if self.handle.inner.clock.is_paused() {
-            if idle() && self.handle.auto_advance() {
-                return Some(Duration::ZERO);
+            if idle() {
+                poll_io();
+                if !idle() || self.handle.auto_advance() {
+                    return Some(Duration::ZERO);
+                }
             }
             return Some(PAUSED_RECHECK);
         }
-        let _ = idle;
+        let _ = (idle, poll_io);
         self.handle.time_until_next_wake()
     }
 
@@ -77,5 +90,6 @@ impl Handle {
     #[cfg(feature = "test-util")]
     pub fn pause(&self) {
         self.inner.clock.pause();
+        self.align_ticks_to_clock();
     }
 }

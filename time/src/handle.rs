@@ -46,11 +46,20 @@ pub struct Handle {
 pub(crate) struct Inner {
     /// Names this driver in the registry of live drivers (see `Handle::resolve`).
     id: u64,
-    /// Tick 0.
+    /// Tick 0 (before any `origin_shift`).
     start: StdInstant,
+    /// With `test-util`: how far (in nanoseconds) the timeline of ticks has been moved
+    /// forward from `start`, so that each `time::pause()` freezes the clock on a tick
+    /// boundary (see `align_ticks_to_clock`). Only ever grows, by less than a tick at a time.
+    #[cfg(feature = "test-util")]
+    origin_shift: AtomicU64,
     pub(crate) clock: Clock,
     shards: Box<[CachePadded<Shard>]>,
     is_shutdown: AtomicBool,
+    /// The latest tick the driver has processed: a timer filed for it or earlier is due on
+    /// arrival. (A shard's own wheel only learns the time when it has a timer due, so its
+    /// `elapsed` may lag behind this.)
+    processed: AtomicU64,
     /// Wakes the thread parked in the driver (installed by the runtime).
     unpark: Box<dyn Fn() + Send + Sync>,
 }
@@ -66,15 +75,18 @@ impl Handle {
     pub(crate) fn new(
         shards: usize,
         start_paused: bool,
+        pause_allowed: bool,
         unpark: Box<dyn Fn() + Send + Sync>,
     ) -> Handle {
-        let clock = Clock::new(start_paused);
+        let clock = Clock::new(start_paused, pause_allowed);
         let start = clock.now();
         let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let handle = Handle {
             inner: Arc::new(Inner {
                 id,
                 start,
+                #[cfg(feature = "test-util")]
+                origin_shift: AtomicU64::new(0),
                 clock,
                 shards: (0..shards.max(1))
                     .map(|_| {
@@ -85,6 +97,7 @@ impl Handle {
                     })
                     .collect(),
                 is_shutdown: AtomicBool::new(false),
+                processed: AtomicU64::new(0),
                 unpark,
             }),
         };
@@ -163,21 +176,51 @@ impl Handle {
         self.inner.is_shutdown.load(Acquire)
     }
 
+    /// Nanoseconds from tick 0 to `t` (zero if `t` is earlier).
+    #[inline]
+    fn nanos_since_origin(&self, t: StdInstant) -> u128 {
+        let since = t.saturating_duration_since(self.inner.start).as_nanos();
+        #[cfg(feature = "test-util")]
+        let since = since.saturating_sub(u128::from(self.inner.origin_shift.load(Relaxed)));
+        since
+    }
+
     /// The tick a timer for `deadline` fires at: rounded up, so never early.
     pub(crate) fn deadline_to_tick(&self, deadline: StdInstant) -> u64 {
-        let since = deadline.saturating_duration_since(self.inner.start);
-        let ms = since.as_nanos().div_ceil(1_000_000);
+        let ms = self.nanos_since_origin(deadline).div_ceil(1_000_000);
         ms.min(u128::from(MAX_TICK)) as u64
     }
 
     /// The tick `now` falls in: rounded down.
     fn instant_to_tick(&self, now: StdInstant) -> u64 {
-        let since = now.saturating_duration_since(self.inner.start);
-        (since.as_millis()).min(u128::from(MAX_TICK)) as u64
+        let ms = self.nanos_since_origin(now) / 1_000_000;
+        ms.min(u128::from(MAX_TICK)) as u64
     }
 
     fn tick_to_instant(&self, tick: u64) -> StdInstant {
-        self.inner.start + Duration::from_millis(tick)
+        #[cfg(feature = "test-util")]
+        let start = self.inner.start + Duration::from_nanos(self.inner.origin_shift.load(Relaxed));
+        #[cfg(not(feature = "test-util"))]
+        let start = self.inner.start;
+        start + Duration::from_millis(tick)
+    }
+
+    /// With the clock just paused: moves the timeline of ticks forward (by less than a tick)
+    /// so that the paused instant is a tick boundary. The clock itself does not move: then
+    /// `advance` by whole milliseconds brings it exactly onto the tick of every timer set
+    /// for a whole number of milliseconds after the pause, and those timers fire.
+    ///
+    /// Never early: a timer filed before the shift keeps its tick, which now stands for a
+    /// later instant. Never in the past: the paused instant's tick is no earlier than any
+    /// tick already processed, and a deadline after it rounds up to a later tick.
+    #[cfg(feature = "test-util")]
+    pub(crate) fn align_ticks_to_clock(&self) {
+        let since = self.nanos_since_origin(self.now());
+        let into_tick = (since % 1_000_000) as u64;
+        // Relaxed: only the thread that paused the clock (the runtime's one thread) moves
+        // it; a timer another thread files meanwhile with the old origin gets a tick that
+        // is, if anything, later.
+        self.inner.origin_shift.fetch_add(into_tick, Relaxed);
     }
 
     /// The shard a timer first polled on this thread goes to.
@@ -208,7 +251,10 @@ impl Handle {
                     wheel.remove(timer);
                 }
                 t.arm(tick);
-                if wheel.insert(timer, tick) {
+                // Relaxed: a stale value only files a due timer in the wheel, where the
+                // driver's next turn (which `unpark` below brings) fires it.
+                let due = tick <= self.inner.processed.load(Relaxed);
+                if !due && wheel.insert(timer, tick) {
                     if tick < shard.next_wake.load(Relaxed) {
                         shard.next_wake.store(tick, Relaxed);
                         wake_driver = true;
@@ -256,6 +302,10 @@ impl Handle {
 
     #[allow(clippy::while_let_loop)] // The unsafe `poll` needs its own SAFETY line.
     pub(crate) fn process_at(&self, now: u64) {
+        // Relaxed: see `file`. Most turns fall in a tick already recorded: no write then.
+        if self.inner.processed.load(Relaxed) < now {
+            self.inner.processed.fetch_max(now, Relaxed);
+        }
         let mut wakers: Vec<Waker> = Vec::new();
         for shard in self.inner.shards.iter() {
             // A shard with nothing due is skipped without its lock. A timer filed after this
@@ -328,16 +378,6 @@ impl Handle {
             Some(next) => self.inner.clock.advance_to(self.tick_to_instant(next)),
             None => false,
         }
-    }
-
-    /// With the clock paused: moves it up to the next tick boundary (less than 1 ms), so that
-    /// a timer whose deadline the clock has reached is due in whole ticks too (deadlines
-    /// round up to the tick; the clock's tick rounds down).
-    #[cfg(feature = "test-util")]
-    pub(crate) fn align_paused_clock(&self) {
-        let now = self.now();
-        let tick = self.deadline_to_tick(now);
-        self.inner.clock.advance_to(self.tick_to_instant(tick));
     }
 
     /// Fires every timer (their owners see them elapsed) and marks the driver shut down.

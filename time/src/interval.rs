@@ -70,15 +70,17 @@ pub enum MissedTickBehavior {
 impl MissedTickBehavior {
     /// The deadline after a tick that was due at `due` and is taken at `now` (late).
     fn next_deadline(self, due: Instant, now: Instant, period: Duration) -> Instant {
-        match self {
-            MissedTickBehavior::Burst => due + period,
-            MissedTickBehavior::Delay => now + period,
+        let next = match self {
+            MissedTickBehavior::Burst => due.checked_add(period),
+            MissedTickBehavior::Delay => now.checked_add(period),
             MissedTickBehavior::Skip => {
                 let late = now.saturating_duration_since(due).as_nanos();
                 let into_period = (late % period.as_nanos()) as u64;
-                now + period - Duration::from_nanos(into_period)
+                (now - Duration::from_nanos(into_period)).checked_add(period)
             }
-        }
+        };
+        // A period too long to add is "never".
+        next.unwrap_or_else(Instant::far_future)
     }
 }
 
@@ -120,13 +122,17 @@ impl Interval {
             due.checked_add(self.period)
                 .unwrap_or_else(Instant::far_future)
         };
-        self.delay.as_mut().reset(next);
+        // Filed again by the next poll, not now: a task that does not come back for the
+        // next tick is not woken for it (as tokio's).
+        self.delay.as_mut().reset_unfiled(next);
         Poll::Ready(due)
     }
 
     /// Restarts the schedule: the next tick is `period` from now.
     pub fn reset(&mut self) {
-        let next = Instant::now() + self.period;
+        let next = Instant::now()
+            .checked_add(self.period)
+            .unwrap_or_else(Instant::far_future);
         self.delay.as_mut().reset(next);
     }
 

@@ -22,7 +22,7 @@ impl Wake for CountingWaker {
 }
 
 fn parts() -> (Handle, Pin<Box<TimerShared>>, Arc<CountingWaker>) {
-    let handle = Handle::new(1, false, Box::new(|| {}));
+    let handle = Handle::new(1, false, true, Box::new(|| {}));
     let timer = Box::pin(TimerShared::new());
     let wakes = Arc::new(CountingWaker(AtomicUsize::new(0)));
     timer.register_waker(&Waker::from(wakes.clone()));

@@ -147,6 +147,27 @@ impl Sleep {
         unsafe { handle.file(*me.shard, timer, tick) };
     }
 
+    /// Moves the deadline to `deadline` and takes the timer out of the wheel: it is filed
+    /// again by the next poll, with that poll's waker. Until then nothing wakes the owner:
+    /// an [`Interval`](crate::Interval) that has just ticked uses this, so a task that does
+    /// not poll it again is not woken for the next tick (as tokio's).
+    ///
+    /// On a timer that has fired (the interval's case) this takes no lock.
+    pub(crate) fn reset_unfiled(self: Pin<&mut Self>, deadline: Instant) {
+        let me = self.project();
+        *me.deadline = deadline;
+        if !*me.registered {
+            return;
+        }
+        if let Some(handle) = me.handle.as_ref() {
+            let timer = NonNull::from(&*me.shared);
+            // SAFETY: pinned and live; if pending, it is filed in `shard`. Afterwards the
+            // driver no longer touches it, so it may be filed afresh.
+            unsafe { handle.cancel(*me.shard, timer) };
+        }
+        *me.registered = false;
+    }
+
     pub(crate) fn poll_elapsed(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let me = self.project();
         let driver = *me.driver;

@@ -9,11 +9,14 @@ use crate::handle::Handle;
 /// has nothing else to do (every worker parked, no queued task, no blocking work in flight),
 /// the clock jumps to the next timer, so an hour-long sleep takes no real time.
 ///
-/// Works on both schedulers (tokio allows it only on the current-thread one).
+/// As tokio's, only a current-thread runtime can be paused while it runs: on a multi-thread
+/// runtime the workers read the clock concurrently. A multi-thread runtime can start paused
+/// instead (`Builder::start_paused(true)`, or `start_paused = true` in the attributes).
 ///
 /// # Panics
 ///
-/// Panics outside a runtime with timers, or if the clock is already paused.
+/// Panics outside a runtime with timers, on a multi-thread runtime, or if the clock is
+/// already paused.
 ///
 /// # Examples
 ///
@@ -32,9 +35,7 @@ use crate::handle::Handle;
 pub fn pause() {
     let handle = Handle::current();
     handle.inner.clock.pause();
-    // Less than a millisecond forward, to the timer wheel's tick: then advancing by whole
-    // milliseconds fires exactly the timers whose deadline the clock reached.
-    handle.align_paused_clock();
+    handle.align_ticks_to_clock();
 }
 
 /// Unfreezes the clock: it runs again from where it stood.
@@ -50,12 +51,14 @@ pub fn resume() {
     handle.unpark();
 }
 
-/// Moves the paused clock forward by `duration` and fires every timer that came due, before
-/// returning (then yields once, so the woken tasks get to run).
+/// Moves the paused clock forward by exactly `duration` and fires every timer that came due,
+/// before returning (then yields once, so the woken tasks get to run).
 ///
-/// Timers have millisecond granularity: after a `duration` that is not a whole number of
-/// milliseconds the clock moves on to the next millisecond (as tokio's does), so that every
-/// timer whose deadline was reached fires.
+/// [`Instant::now()`](crate::Instant::now) moves by `duration`, to the nanosecond. Timers
+/// have the wheel's millisecond granularity, as tokio's: a timer's deadline is rounded up to
+/// the next millisecond tick of the runtime's timeline (which starts at the paused instant
+/// with `start_paused`), and the timer is due once the clock has reached that tick. So after
+/// `advance(250µs)` a 1 ms sleep is still pending; after four of them it has fired.
 ///
 /// # Panics
 ///
@@ -82,7 +85,6 @@ pub fn resume() {
 pub async fn advance(duration: Duration) {
     let handle = Handle::current();
     handle.inner.clock.advance(duration);
-    handle.align_paused_clock();
     handle.process();
     yield_once().await;
 }

@@ -8,6 +8,11 @@ pin_project_lite::pin_project! {
     /// A future that keeps its output once it completes, until it is taken.
     #[project = MaybeDoneProj]
     #[project_replace = MaybeDoneReplace]
+    // `repr(C)`: the discriminant gets bytes of its own instead of a niche inside the future.
+    // Reading a niche discriminant reads the future's memory, which is unsound while the
+    // future (a self-referential `async` block) holds a mutable borrow into itself (miri
+    // #3780). It also makes `join!`'s futures exactly as large as tokio's.
+    #[repr(C)]
     pub enum MaybeDone<F: Future> {
         /// Still running.
         Future { #[pin] future: F },

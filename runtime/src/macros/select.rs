@@ -25,7 +25,7 @@
 ///    bindings in scope; its value is the value of the `select!`. If it does not match, the
 ///    branch is disabled and the others are polled on.
 /// 5. When every branch is disabled, the `else` expression runs; without an `else`, the
-///    `select!` panics.
+///    `select!` panics. A `select!` with nothing but `else` is its `else` expression.
 ///
 /// Handlers run outside the poll, in the surrounding `async` code: `.await`, `?`, `return`,
 /// and `break`/`continue` of an enclosing loop work in them.

@@ -2,6 +2,7 @@
 //! names here may change in any release.
 
 pub use std::future::{poll_fn, Future, IntoFuture};
+pub use std::pin::Pin;
 pub use std::task::{Context, Poll};
 
 pub use super::maybe_done::MaybeDone;
@@ -26,17 +27,32 @@ pub fn nth_branch(start: usize, offset: usize, count: usize) -> usize {
     }
 }
 
-/// Whether `branch` is in the `disabled` set.
-#[inline]
-pub fn is_disabled(disabled: u64, branch: u32) -> bool {
-    disabled & (1 << branch) != 0
+/// The set of disabled `select!` branches, one bit per branch, in the smallest unsigned
+/// integer that has a bit for each (`u8` up to 8 branches, ... `u64` up to 64).
+pub trait SelectMask: Copy {
+    /// Whether `branch` is in the set.
+    fn is_disabled(self, branch: u32) -> bool;
+    /// Adds `branch` to the set.
+    fn disable(&mut self, branch: u32);
 }
 
-/// Adds `branch` to the `disabled` set.
-#[inline]
-pub fn disable(disabled: &mut u64, branch: u32) {
-    *disabled |= 1 << branch;
+macro_rules! select_mask {
+    ($($ty:ty)*) => {$(
+        impl SelectMask for $ty {
+            #[inline]
+            fn is_disabled(self, branch: u32) -> bool {
+                self & (1 << branch) != 0
+            }
+
+            #[inline]
+            fn disable(&mut self, branch: u32) {
+                *self |= 1 << branch;
+            }
+        }
+    )*};
 }
+
+select_mask!(u8 u16 u32 u64);
 
 /// A random number in `0..n` (`n > 0`): which `select!` branch to poll first.
 pub fn thread_rng_n(n: u32) -> u32 {

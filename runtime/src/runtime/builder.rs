@@ -214,8 +214,10 @@ impl Builder {
 
     /// Starts the runtime with its clock paused (feature `test-util`): time stands still
     /// except when advanced by [`time::advance`](crate::time::advance) or, when the runtime
-    /// has nothing else to do, automatically to the next timer. Works on both schedulers.
-    /// Implies nothing unless the time driver is enabled.
+    /// has nothing else to do, automatically to the next timer. Works on both schedulers
+    /// (tokio's refuses the multi-thread one), although `time::pause()` at run time, as
+    /// tokio's, only works on the current-thread one. Implies nothing unless the time driver
+    /// is enabled.
     ///
     /// ```
     /// use runtime::runtime::Builder;
@@ -500,6 +502,8 @@ impl Builder {
             max_io_events: self.max_io_events_per_tick,
             timer_shards: self.timer_shards.unwrap_or(workers),
             start_paused: self.start_paused,
+            // As tokio's: only the current-thread runtime can be paused while it runs.
+            pause_allowed: matches!(self.kind, Kind::CurrentThread),
         }
     }
 

@@ -32,6 +32,8 @@ pub(crate) struct Cfg {
     pub(crate) timer_shards: usize,
     /// `start_paused(true)`: the clock starts frozen (`test-util`).
     pub(crate) start_paused: bool,
+    /// Whether `time::pause()` may freeze the running clock: current-thread runtimes only.
+    pub(crate) pause_allowed: bool,
 }
 
 /// The driver; owned by whichever thread turns it.
@@ -55,6 +57,18 @@ enum Park {
 enum Unpark {
     Io(io_driver::Handle),
     Thread(UnparkThread),
+}
+
+impl Park {
+    fn sleep(&mut self, timeout: Option<Duration>) {
+        match self {
+            Park::Io(io) => io.turn(timeout),
+            Park::Thread(park) => match timeout {
+                Some(timeout) => park.park_timeout(timeout),
+                None => park.park(),
+            },
+        }
+    }
 }
 
 impl Unpark {
@@ -94,6 +108,7 @@ impl Driver {
             let (driver, handle) = time::new(
                 cfg.timer_shards,
                 cfg.start_paused,
+                cfg.pause_allowed,
                 Box::new(move || wake.unpark()),
             );
             (Some(driver), Some(handle))
@@ -112,13 +127,7 @@ impl Driver {
     }
 
     fn sleep(&mut self, timeout: Option<Duration>) {
-        match &mut self.park {
-            Park::Io(io) => io.turn(timeout),
-            Park::Thread(park) => match timeout {
-                Some(timeout) => park.park_timeout(timeout),
-                None => park.park(),
-            },
-        }
+        self.park.sleep(timeout);
     }
 
     /// Sleeps until there is something to do: an unpark, or the next timer. `idle` tells the
@@ -126,7 +135,11 @@ impl Driver {
     /// `runtime_time::driver::Driver::park_timeout`).
     pub(crate) fn park(&mut self, handle: &Handle, idle: &dyn Fn() -> bool) {
         handle.count_turn();
-        let timeout = self.time.as_ref().and_then(|time| time.park_timeout(idle));
+        let park = &mut self.park;
+        let timeout = self
+            .time
+            .as_ref()
+            .and_then(|time| time.park_timeout(idle, &mut || park.sleep(Some(Duration::ZERO))));
         self.sleep(timeout);
         if let Some(time) = &self.time {
             time.process();

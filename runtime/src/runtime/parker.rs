@@ -222,6 +222,7 @@ mod tests {
             max_io_events: 1024,
             timer_shards: 1,
             start_paused: false,
+            pause_allowed: true,
         })
         .unwrap();
         (Parker::new(driver), handle)

@@ -214,6 +214,12 @@ impl Runtime {
     }
 }
 
+// A panic that unwinds out of `block_on` (from the future, or a misuse the runtime reports by
+// panicking) leaves the runtime consistent: user code runs outside every internal lock and
+// panics in tasks are contained. So a `&Runtime` may cross `catch_unwind`, as tokio's may.
+impl std::panic::UnwindSafe for Runtime {}
+impl std::panic::RefUnwindSafe for Runtime {}
+
 impl Drop for Runtime {
     fn drop(&mut self) {
         self.blocking_pool.begin_shutdown();

@@ -275,6 +275,9 @@ impl CoreGuard<'_> {
             core.busy.start(Instant::now());
 
             'outer: loop {
+                // Whether the future was woken again while it was being polled: it yielded
+                // (or spent its budget), rather than waiting for something.
+                let mut yielded = false;
                 if handle.shared.woken.swap(false, AcqRel) {
                     let (c, res) =
                         context.enter(core, || coop::budget(|| future.as_mut().poll(&mut cx)));
@@ -285,6 +288,7 @@ impl CoreGuard<'_> {
                             .stop(Instant::now(), &handle.shared.worker_metrics);
                         return (core, output);
                     }
+                    yielded = handle.shared.woken.load(Acquire);
                 }
 
                 loop {
@@ -296,7 +300,16 @@ impl CoreGuard<'_> {
                     }
                     core.tick();
                     let Some(task) = core.next_task(&handle) else {
-                        core = context.park(core, &handle);
+                        // A `block_on` future that woke itself runs again at once, but the
+                        // driver still gets its turn (without sleeping): a future that
+                        // always wakes itself must not starve the timers and I/O it waits
+                        // on. (One woken by a task just parks: the pending unpark makes
+                        // that return at once, with no system call.)
+                        core = if yielded {
+                            context.park_yield(core, &handle)
+                        } else {
+                            context.park(core, &handle)
+                        };
                         continue 'outer;
                     };
                     let task = handle.shared.owned.assert_owner(task);
@@ -368,10 +381,14 @@ impl Context {
             // cannot starve timers and I/O (tokio #8212).
         } else {
             let mut park = core.park.take().expect("parker missing");
-            // Nothing queued here (checked above); a paused clock may jump if nothing else
-            // is pending either.
+            // A paused clock may jump only if nothing is pending: not even a task that the
+            // driver's own turn of the reactor has just woken into the local queue.
             let idle = || {
-                handle.shared.inject.is_empty()
+                self.core
+                    .borrow()
+                    .as_ref()
+                    .is_none_or(|core| core.tasks.is_empty())
+                    && handle.shared.inject.is_empty()
                     && !handle.shared.woken.load(Acquire)
                     && handle.blocking_spawner.is_idle()
             };

@@ -288,7 +288,16 @@ impl Context {
     fn park_in(&self, mut core: Box<Core>) -> Box<Core> {
         let mut park = core.park.take().expect("parker missing");
         let handle = &self.worker.handle;
-        let idle = || handle.is_idle_for_clock();
+        // Nor may time jump past a task that the driver's own turn of the reactor has just
+        // woken into this worker's queue.
+        let idle = || {
+            handle.is_idle_for_clock()
+                && self
+                    .core
+                    .borrow()
+                    .as_ref()
+                    .is_none_or(|core| !core.has_tasks(&self.worker))
+        };
         core = self.with_core(core, || park.park(&handle.driver, &idle));
         core.park = Some(park);
         self.after_park(core)
