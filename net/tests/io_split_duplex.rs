@@ -82,7 +82,7 @@ fn duplex_shutdown_is_a_half_close() {
 fn duplex_writer_blocks_at_max_buf_size_until_the_reader_reads() {
     let (counter, waker) = CountingWaker::new();
     let (mut a, mut b) = io::duplex(4);
-    let mut fut = a.write_all(b"0123456789");
+    let mut fut = Box::pin(a.write_all(b"0123456789"));
     assert!(
         poll_once(&mut fut, &waker).is_pending(),
         "4 bytes in, then full"
@@ -138,7 +138,7 @@ fn duplex_spends_the_cooperative_budget() {
         let mut reads = 0;
         loop {
             let mut byte = [0u8; 1];
-            let mut fut = b.read(&mut byte);
+            let mut fut = Box::pin(b.read(&mut byte));
             match poll_once(&mut fut, &waker) {
                 std::task::Poll::Ready(res) => {
                     assert_eq!(res.unwrap(), 1);
@@ -170,10 +170,10 @@ fn repeat_and_sink_spend_the_budget() {
         let mut n = 0;
         loop {
             let mut buf = [0u8; 4];
-            if poll_once(&mut r.read(&mut buf), &waker).is_pending() {
+            if poll_once(&mut Box::pin(r.read(&mut buf)), &waker).is_pending() {
                 break n;
             }
-            if poll_once(&mut s.write(&buf), &waker).is_pending() {
+            if poll_once(&mut Box::pin(s.write(&buf)), &waker).is_pending() {
                 break n;
             }
             n += 1;

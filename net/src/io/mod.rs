@@ -26,7 +26,10 @@
 //!   `write_all` reports as [`ErrorKind::WriteZero`].
 //! * **Errors.** `read_exact` and the integer readers fail with
 //!   [`ErrorKind::UnexpectedEof`] when the data ends early; `read_to_string` and `read_line`
-//!   fail with [`ErrorKind::InvalidData`] on invalid UTF-8 and then leave the string as it was.
+//!   fail with [`ErrorKind::InvalidData`] (carrying the `Utf8Error`) on invalid UTF-8 and
+//!   then leave the string as it was; `Lines::next_line` skips an invalid line and fails with
+//!   `InvalidData` carrying its bytes (a `FromUtf8Error`). On an I/O error `read_line` keeps
+//!   the valid bytes read before it, `read_to_string` restores the string.
 //! * **Cancellation.** Each method documents whether it is cancel safe, as tokio does. The
 //!   single-operation methods (`read`, `read_buf`, `write`, `write_buf`, `read_until`,
 //!   `fill_buf`, `Lines::next_line`, `Split::next_segment`) are: dropping their future loses
@@ -36,15 +39,20 @@
 //!   [`Empty`], [`Sink`], [`Repeat`]) and the copy loops spend one unit of the task's budget
 //!   per operation (see `runtime_sync::coop`), so a task that loops on a source that is always
 //!   ready still yields to the scheduler.
+//! * **Interrupted.** The methods that loop until done (`read_exact`, `read_to_end`,
+//!   `read_to_string`, `read_until`, `read_line`, the integer readers and writers,
+//!   `write_all`, `write_all_buf`, [`copy`], [`copy_buf`], [`copy_bidirectional`],
+//!   [`BufWriter`]'s flush) retry a read or write that fails with
+//!   [`ErrorKind::Interrupted`], as tokio's do; the single-operation methods return it.
+//! * **`bytes`.** [`AsyncReadExt::read_buf`] reads into any `bytes::BufMut`,
+//!   [`AsyncWriteExt::write_buf`] and [`AsyncWriteExt::write_all_buf`] write from any
+//!   `bytes::Buf`, and [`ReadBuf`] is itself a `BufMut`, as in tokio.
 //!
 //! # Deviations from tokio
 //!
-//! * [`AsyncReadExt::read_buf`] takes `&mut Vec<u8>` instead of any `bytes::BufMut`, and
-//!   [`AsyncWriteExt::write_buf`] / [`AsyncWriteExt::write_all_buf`] take `&mut &[u8]` instead
-//!   of any `bytes::Buf`: this crate does not depend on `bytes`. `Vec<u8>` and `&[u8]` behave
-//!   exactly as their `bytes` impls do.
-//! * The futures returned by the extension methods are `Unpin` (tokio's are `!Unpin`); code
-//!   written for tokio's compiles unchanged.
+//! * A `read_line` or `read_to_string` future dropped before it completes leaves the string
+//!   with its original contents plus the complete characters read so far (tokio leaves it
+//!   empty).
 
 mod async_buf_read;
 mod async_read;

@@ -183,3 +183,78 @@ impl AsyncRead for Failing {
         Poll::Ready(Err(self.0.into()))
     }
 }
+
+/// Wraps a reader or writer so that every other operation fails with
+/// `ErrorKind::Interrupted` (the first one included), doing nothing.
+pub struct Interrupting<T> {
+    pub inner: T,
+    interrupt_next: bool,
+    pub interrupts: usize,
+}
+
+impl<T> Interrupting<T> {
+    pub fn new(inner: T) -> Interrupting<T> {
+        Interrupting {
+            inner,
+            interrupt_next: true,
+            interrupts: 0,
+        }
+    }
+
+    fn interrupt(&mut self) -> bool {
+        let now = self.interrupt_next;
+        self.interrupt_next = !now;
+        if now {
+            self.interrupts += 1;
+        }
+        now
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Interrupting<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.interrupt() {
+            return Poll::Ready(Err(io::ErrorKind::Interrupted.into()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: runtime_net::io::AsyncBufRead + Unpin> runtime_net::io::AsyncBufRead for Interrupting<T> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let this = self.get_mut();
+        if this.interrupt() {
+            return Poll::Ready(Err(io::ErrorKind::Interrupted.into()));
+        }
+        Pin::new(&mut this.inner).poll_fill_buf(cx)
+    }
+
+    fn consume(mut self: Pin<&mut Self>, amt: usize) {
+        Pin::new(&mut self.inner).consume(amt)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Interrupting<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.interrupt() {
+            return Poll::Ready(Err(io::ErrorKind::Interrupted.into()));
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}

@@ -48,3 +48,19 @@ pub use mem::{duplex, simplex, DuplexStream, SimplexStream};
 pub use repeat::{repeat, Repeat};
 pub use sink::{sink, Sink};
 pub use take::Take;
+
+/// Runs `op` again for as long as it fails with [`ErrorKind::Interrupted`]
+/// (std::io::ErrorKind::Interrupted): the loops that move "all of it" (`read_exact`,
+/// `write_all`, `read_to_end`, `copy`, ...) retry an interrupted read or write as tokio's and
+/// std's do, instead of failing.
+#[inline]
+pub(crate) fn retry_interrupted<T>(
+    mut op: impl FnMut() -> std::task::Poll<std::io::Result<T>>,
+) -> std::task::Poll<std::io::Result<T>> {
+    loop {
+        match op() {
+            std::task::Poll::Ready(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            res => return res,
+        }
+    }
+}
