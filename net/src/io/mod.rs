@@ -12,7 +12,8 @@
 //!   [`AsyncSeekExt`].
 //! * Buffering: [`BufReader`], [`BufWriter`], [`BufStream`].
 //! * Pumping: [`copy`], [`copy_buf`], [`copy_bidirectional`].
-//! * Splitting a stream into halves for two tasks: [`split`].
+//! * Splitting a stream into halves for two tasks: [`split`]; and the opposite, one handle
+//!   made of a reader and a writer: [`join`].
 //! * In-memory streams: [`duplex`], [`simplex`]; and [`empty`], [`sink`], [`repeat`].
 //!
 //! # The contract
@@ -70,10 +71,10 @@ pub use read_buf::ReadBuf;
 pub use split::{split, ReadHalf, WriteHalf};
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 pub use util::{
-    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, repeat,
+    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, join, repeat,
     simplex, sink, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader,
-    BufStream, BufWriter, Chain, DuplexStream, Empty, Lines, Repeat, SimplexStream, Sink, Split,
-    Take,
+    BufStream, BufWriter, Chain, DuplexStream, Empty, Join, Lines, Repeat, SimplexStream, Sink,
+    Split, Take,
 };
 
 pub use crate::driver::ready::{Interest, Ready};

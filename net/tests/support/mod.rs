@@ -258,3 +258,40 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Interrupting<T> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
+
+/// A reader that is always ready and hands out at most `chunk` bytes per read.
+pub struct Chunked {
+    data: Vec<u8>,
+    pos: usize,
+    chunk: usize,
+    pub reads: usize,
+}
+
+impl Chunked {
+    pub fn new(data: &[u8], chunk: usize) -> Chunked {
+        Chunked {
+            data: data.to_vec(),
+            pos: 0,
+            chunk,
+            reads: 0,
+        }
+    }
+}
+
+impl AsyncRead for Chunked {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.reads += 1;
+        let n = self
+            .chunk
+            .min(buf.remaining())
+            .min(self.data.len() - self.pos);
+        let pos = self.pos;
+        buf.put_slice(&self.data[pos..pos + n]);
+        self.pos += n;
+        Poll::Ready(Ok(()))
+    }
+}
