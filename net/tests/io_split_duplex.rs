@@ -251,3 +251,87 @@ async fn join<A: std::future::Future, B: std::future::Future>(
     .await;
     (ra.unwrap(), rb.unwrap())
 }
+
+/// A waker that owns a stream: dropping the waker drops the stream.
+struct Owner(#[allow(dead_code)] io::DuplexStream);
+
+impl std::task::Wake for Owner {
+    fn wake(self: std::sync::Arc<Self>) {}
+}
+
+#[test]
+fn a_replaced_waker_is_dropped_outside_the_pipe_lock() {
+    // The pending read's first waker owns the peer. Polling again with another waker drops
+    // the first one, and with it the peer, whose drop locks the same pipe: done under the
+    // lock, that would deadlock.
+    let (mut reader, peer) = io::duplex(1);
+    let mut buf = [0u8; 1];
+    let mut fut = Box::pin(reader.read(&mut buf));
+    let owner = std::task::Waker::from(std::sync::Arc::new(Owner(peer)));
+    assert!(poll_once(&mut fut, &owner).is_pending());
+    drop(owner);
+    let (_counter, waker) = CountingWaker::new();
+    assert!(poll_once(&mut fut, &waker).is_pending(), "the peer closed");
+    assert!(matches!(
+        poll_once(&mut fut, &waker),
+        std::task::Poll::Ready(Ok(0))
+    ));
+}
+
+/// A waker that, when woken, polls a read on the other end of the pipe.
+struct ReadsOnWake(
+    std::sync::Mutex<Option<io::DuplexStream>>,
+    std::sync::atomic::AtomicUsize,
+);
+
+impl std::task::Wake for ReadsOnWake {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        let mut stream = self.0.lock().unwrap();
+        let mut buf = [0u8; 4];
+        let n = block_on(stream.as_mut().unwrap().read(&mut buf)).unwrap();
+        self.1.store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn wakers_run_outside_the_pipe_lock() {
+    let (mut a, b) = io::duplex(4);
+    let (_counter, noop) = CountingWaker::new();
+    let waker_state = std::sync::Arc::new(ReadsOnWake(
+        std::sync::Mutex::new(None),
+        std::sync::atomic::AtomicUsize::new(0),
+    ));
+    let waker = std::task::Waker::from(waker_state.clone());
+    // Park a read of `b` with the waker that reads `b` again when woken.
+    let (mut b_read, b_keep) = io::split(b);
+    let mut buf = [0u8; 4];
+    let mut fut = Box::pin(b_read.read(&mut buf));
+    assert!(poll_once(&mut fut, &waker).is_pending());
+    drop(fut);
+    *waker_state.0.lock().unwrap() = Some(b_read.unsplit(b_keep));
+    // The write wakes that waker, which reads from the same pipe at once.
+    assert!(matches!(
+        poll_once(&mut Box::pin(a.write(b"abc")), &noop),
+        std::task::Poll::Ready(Ok(3))
+    ));
+    assert_eq!(waker_state.1.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
+
+#[test]
+fn zero_sized_pipes_panic_at_the_callers_line() {
+    for make in [
+        (|| drop(io::duplex(0))) as fn(),
+        || drop(io::simplex(0)),
+        || drop(io::SimplexStream::new_unsplit(0)),
+    ] {
+        let payload = std::panic::catch_unwind(make).unwrap_err();
+        let msg = payload.downcast_ref::<&str>().copied().unwrap_or_default();
+        assert_eq!(msg, "`max_buf_size` must be greater than 0");
+    }
+    let location = support::panic_location(|| drop(io::duplex(0)));
+    assert_eq!(location, file!());
+}

@@ -295,3 +295,22 @@ impl AsyncRead for Chunked {
         Poll::Ready(Ok(()))
     }
 }
+
+/// Runs `f`, which must panic, and returns the file the panic reports as its location.
+pub fn panic_location(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _serial = HOOK.lock().unwrap_or_else(|e| e.into_inner());
+    let file = Arc::new(std::sync::Mutex::new(String::new()));
+    let prev = std::panic::take_hook();
+    {
+        let file = file.clone();
+        std::panic::set_hook(Box::new(move |info| {
+            *file.lock().unwrap() = info.location().unwrap().file().to_string();
+        }));
+    }
+    let res = std::panic::catch_unwind(f);
+    std::panic::set_hook(prev);
+    assert!(res.is_err(), "did not panic");
+    let file = file.lock().unwrap().clone();
+    file
+}
