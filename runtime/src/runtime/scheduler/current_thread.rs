@@ -261,7 +261,14 @@ impl CoreGuard<'_> {
                 for _ in 0..config.event_interval {
                     core.tick();
                     let Some(task) = core.next_task(&handle) else {
-                        core = context.park(core, &handle);
+                        core = if handle.shared.woken.load(Acquire) {
+                            // The future woke itself (a yield, a spent budget): turn the
+                            // driver without sleeping rather than park, which would return
+                            // at once on that wake-up and never let timers or I/O advance.
+                            context.park_yield(core, &handle)
+                        } else {
+                            context.park(core, &handle)
+                        };
                         continue 'outer;
                     };
                     let task = handle.shared.owned.assert_owner(task);
