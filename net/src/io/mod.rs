@@ -68,6 +68,8 @@ pub use async_read::AsyncRead;
 pub use async_seek::AsyncSeek;
 pub use async_write::AsyncWrite;
 pub use read_buf::ReadBuf;
+// Where a `bytes::BufMut` meets a `ReadBuf`: `read_buf` here, and the sockets' `*_buf` methods.
+pub(crate) use read_buf::fill_buf_mut;
 pub use split::{split, ReadHalf, WriteHalf};
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 pub use util::{

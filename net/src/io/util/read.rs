@@ -11,8 +11,7 @@ use std::task::{ready, Context, Poll};
 use bytes::BufMut;
 use pin_project_lite::pin_project;
 
-use crate::io::read_buf::fill_buf_mut;
-use crate::io::{AsyncRead, ReadBuf};
+use crate::io::{fill_buf_mut, AsyncRead, ReadBuf};
 
 pin_project! {
     /// Future for [`AsyncReadExt::read`](super::AsyncReadExt::read).
