@@ -54,6 +54,13 @@
 //! * A `read_line` or `read_to_string` future dropped before it completes leaves the string
 //!   with its original contents plus the complete characters read so far (tokio leaves it
 //!   empty).
+//! * [`copy`], [`copy_buf`] and [`copy_bidirectional`] spend a unit of the budget per trip
+//!   through the buffer (tokio's, one per poll), so a long copy between two ends that are
+//!   always ready still yields now and then.
+//! * [`BufWriter::buffer`] in the middle of an interrupted flush returns only the bytes not
+//!   yet written (tokio's returns the whole buffer).
+//! * [`DuplexStream`] (and the wrappers around it) is `UnwindSafe` and `RefUnwindSafe`
+//!   (tokio's is not): code written for tokio compiles unchanged.
 
 mod async_buf_read;
 mod async_read;
