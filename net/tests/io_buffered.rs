@@ -5,8 +5,8 @@ mod support;
 use std::io::{Cursor, ErrorKind, SeekFrom};
 
 use runtime_net::io::{
-    self, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, BufStream,
-    BufWriter,
+    self, AsyncBufReadExt, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWriteExt, BufReader,
+    BufStream, BufWriter,
 };
 use support::{block_on, Trickle, TrickleWriter};
 
@@ -172,4 +172,134 @@ fn buf_stream_buffers_both_directions() {
         s.read_to_string(&mut line).await.unwrap();
         assert_eq!(line, "rest");
     });
+}
+
+/// A seekable reader over positions `0..u64::MAX` whose every byte is its position's low
+/// byte; each seek completes only on the second poll.
+struct Positions {
+    pos: u64,
+    seek_pending: bool,
+    seeks: usize,
+}
+
+impl io::AsyncRead for Positions {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &mut io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        while buf.remaining() > 0 {
+            buf.put_slice(&[self.pos as u8]);
+            self.pos = self.pos.wrapping_add(1);
+        }
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl io::AsyncSeek for Positions {
+    fn start_seek(mut self: std::pin::Pin<&mut Self>, pos: SeekFrom) -> std::io::Result<()> {
+        assert!(!self.seek_pending, "a seek is still in flight");
+        self.pos = match pos {
+            SeekFrom::Start(n) => n,
+            SeekFrom::Current(n) => self.pos.wrapping_add(n as u64),
+            SeekFrom::End(n) => u64::MAX.wrapping_add(n as u64),
+        };
+        self.seek_pending = true;
+        self.seeks += 1;
+        Ok(())
+    }
+
+    fn poll_complete(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<u64>> {
+        if self.seek_pending {
+            self.seek_pending = false;
+            cx.waker().wake_by_ref();
+            return std::task::Poll::Pending;
+        }
+        std::task::Poll::Ready(Ok(self.pos))
+    }
+}
+
+#[test]
+fn buf_reader_seek_too_far_back_takes_two_inner_seeks() {
+    block_on(async {
+        let inner = Positions {
+            pos: 0,
+            seek_pending: false,
+            seeks: 0,
+        };
+        let mut r = BufReader::with_capacity(5, inner);
+        assert_eq!(r.fill_buf().await.unwrap(), [0, 1, 2, 3, 4]);
+        r.consume(1);
+        // Back by `i64::MIN` from position 1 (4 bytes buffered): correcting the offset for
+        // the buffered bytes would overflow, so the reader first seeks back over them.
+        let expected = 1u64.wrapping_add(i64::MIN as u64);
+        assert_eq!(r.seek(SeekFrom::Current(i64::MIN)).await.unwrap(), expected);
+        assert_eq!(r.get_ref().seeks, 2);
+        assert!(r.buffer().is_empty());
+        assert_eq!(r.fill_buf().await.unwrap()[0], expected as u8);
+    });
+}
+
+#[test]
+fn buf_reader_keeps_its_buffer_until_the_seek_completes() {
+    block_on(async {
+        let inner = Positions {
+            pos: 0,
+            seek_pending: false,
+            seeks: 0,
+        };
+        let mut r = BufReader::with_capacity(4, inner);
+        assert_eq!(r.fill_buf().await.unwrap(), [0, 1, 2, 3]);
+        // An inner seek is in flight (started behind the reader's back): `poll_complete`
+        // with no seek of its own waits for it and keeps the buffer.
+        std::pin::Pin::new(r.get_mut())
+            .start_seek(SeekFrom::Start(4))
+            .unwrap();
+        let pos = std::future::poll_fn(|cx| std::pin::Pin::new(&mut r).poll_complete(cx))
+            .await
+            .unwrap();
+        assert_eq!(pos, 4);
+        assert_eq!(r.buffer(), [0, 1, 2, 3]);
+    });
+}
+
+#[test]
+fn buf_writer_flush_retries_interrupted_writes() {
+    block_on(async {
+        let mut w = BufWriter::with_capacity(8, support::Interrupting::new(Vec::new()));
+        w.write_all(b"hello").await.unwrap();
+        w.flush().await.unwrap();
+        assert_eq!(w.get_ref().inner, b"hello");
+        assert!(w.get_ref().interrupts > 0);
+    });
+}
+
+#[test]
+fn buf_writer_buffers_whole_slices_for_a_non_vectored_writer() {
+    block_on(async {
+        let mut w = BufWriter::with_capacity(8, TrickleWriter::new(4));
+        let bufs = [
+            std::io::IoSlice::new(b"foo "),
+            std::io::IoSlice::new(b"bar "),
+            std::io::IoSlice::new(b"baz"),
+        ];
+        // Two slices fit the buffer; the third waits for the next call.
+        assert_eq!(w.write_vectored(&bufs).await.unwrap(), 8);
+        assert_eq!(w.buffer(), b"foo bar ");
+        assert_eq!(w.write_vectored(&bufs[2..]).await.unwrap(), 3);
+        assert_eq!(w.get_ref().data, b"foo bar ");
+        assert_eq!(w.buffer(), b"baz");
+    });
+}
+
+#[test]
+fn zero_capacity_buf_readers_panic_at_the_callers_line() {
+    let location = support::panic_location(|| drop(BufReader::with_capacity(0, io::empty())));
+    assert_eq!(location, file!());
+    let location =
+        support::panic_location(|| drop(BufStream::with_capacity(0, 1, io::duplex(1).0)));
+    assert_eq!(location, file!());
 }

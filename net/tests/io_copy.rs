@@ -5,7 +5,7 @@ mod support;
 use std::io::ErrorKind;
 use std::thread;
 
-use runtime_net::io::{self, AsyncReadExt, AsyncWriteExt, BufReader};
+use runtime_net::io::{self, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use support::{block_on, Trickle, TrickleWriter};
 
 #[test]
@@ -118,5 +118,91 @@ fn copy_bidirectional_with_small_buffers() {
         s.clear();
         a_peer.read_to_string(&mut s).await.unwrap();
         assert_eq!(s, "from b!");
+    });
+}
+
+#[test]
+fn copies_retry_interrupted_reads_and_writes() {
+    block_on(async {
+        let data: Vec<u8> = (0..=255).cycle().take(20_000).collect();
+        let mut r = support::Interrupting::new(&data[..]);
+        let mut w = support::Interrupting::new(Vec::new());
+        assert_eq!(io::copy(&mut r, &mut w).await.unwrap(), 20_000);
+        assert_eq!(w.inner, data);
+        assert!(r.interrupts > 0 && w.interrupts > 0);
+
+        let mut r = support::Interrupting::new(BufReader::with_capacity(100, &data[..]));
+        let mut w = support::Interrupting::new(Vec::new());
+        assert_eq!(io::copy_buf(&mut r, &mut w).await.unwrap(), 20_000);
+        assert_eq!(w.inner, data);
+
+        let mut a = io::join(
+            support::Interrupting::new(&b"from a"[..]),
+            support::Interrupting::new(Vec::new()),
+        );
+        let mut b = io::join(
+            support::Interrupting::new(&b"from b!"[..]),
+            support::Interrupting::new(Vec::new()),
+        );
+        let counts = io::copy_bidirectional_with_sizes(&mut a, &mut b, 1, 1)
+            .await
+            .unwrap();
+        assert_eq!(counts, (6, 7));
+        assert_eq!(b.writer().inner, b"from a");
+        assert_eq!(a.writer().inner, b"from b!");
+    });
+}
+
+#[test]
+fn copy_tops_up_the_buffer_while_the_writer_waits() {
+    block_on(async {
+        // The reader hands out 3 bytes at a time, the writer takes everything it is offered
+        // but only every other poll: while it waits, the buffer fills up, so the writes are
+        // larger than the reads.
+        let data = vec![7u8; 60];
+        let mut r = support::Chunked::new(&data, 3);
+        let mut w = TrickleWriter::new(usize::MAX);
+        assert_eq!(io::copy(&mut r, &mut w).await.unwrap(), 60);
+        assert_eq!(w.data, data);
+        assert!(w.writes < 20, "{} writes for 20 reads", w.writes);
+    });
+}
+
+#[test]
+fn copy_buf_flushes_while_the_reader_waits() {
+    block_on(async {
+        let mut r = BufReader::new(Trickle::new(b"abcdef", 2));
+        let mut w = TrickleWriter::new(8);
+        io::copy_buf(&mut r, &mut w).await.unwrap();
+        assert_eq!(w.data, b"abcdef");
+        // Every pending read after a write flushes, then the end flushes once more.
+        assert!(w.flushes >= 3, "{} flushes", w.flushes);
+    });
+}
+
+#[test]
+#[should_panic(expected = "`b_to_a_buf_size` must be greater than 0")]
+fn copy_bidirectional_with_a_zero_buffer_panics() {
+    let mut a = io::join(io::empty(), io::sink());
+    let mut b = io::join(io::empty(), io::sink());
+    let _ = block_on(io::copy_bidirectional_with_sizes(&mut a, &mut b, 1, 0));
+}
+
+#[test]
+fn join_delegates_each_direction() {
+    block_on(async {
+        let mut rw = io::join(BufReader::new(&b"line\nrest"[..]), Vec::new());
+        let mut line = String::new();
+        use runtime_net::io::AsyncBufReadExt;
+        rw.read_line(&mut line).await.unwrap();
+        assert_eq!(line, "line\n");
+        rw.write_all(b"out").await.unwrap();
+        assert!(rw.is_write_vectored(), "as the writer");
+        rw.shutdown().await.unwrap();
+        assert_eq!(rw.writer(), b"out");
+        let (mut r, w) = rw.into_inner();
+        let mut rest = String::new();
+        r.read_to_string(&mut rest).await.unwrap();
+        assert_eq!((rest.as_str(), w.as_slice()), ("rest", &b"out"[..]));
     });
 }

@@ -217,7 +217,7 @@ fn write_all_buf_dropped_midway_leaves_exactly_the_rest() {
     let (mut a, mut b) = io::duplex(4);
     let mut src: &[u8] = b"0123456789";
     {
-        let mut fut = a.write_all_buf(&mut src);
+        let mut fut = Box::pin(a.write_all_buf(&mut src));
         assert!(poll_once(&mut fut, &waker).is_pending());
     }
     assert_eq!(src, b"456789");
@@ -333,7 +333,7 @@ fn dropping_a_pending_read_loses_no_bytes() {
     let (mut a, mut b) = io::duplex(16);
     let mut buf = [0; 8];
     {
-        let mut fut = b.read(&mut buf);
+        let mut fut = Box::pin(b.read(&mut buf));
         assert!(poll_once(&mut fut, &waker).is_pending());
     }
     block_on(a.write_all(b"data")).unwrap();
@@ -351,7 +351,7 @@ fn read_into_empty_buffer_is_ready_with_zero() {
     let (_counter, waker) = CountingWaker::new();
     let (_a, mut b) = io::duplex(16);
     let mut empty = [0u8; 0];
-    let mut fut = b.read(&mut empty);
+    let mut fut = Box::pin(b.read(&mut empty));
     assert!(matches!(poll_once(&mut fut, &waker), Poll::Ready(Ok(0))));
 }
 
@@ -364,7 +364,7 @@ fn dropped_read_line_keeps_previous_contents_and_complete_chars() {
     block_on(tx.write_all(b"ab\xc3")).unwrap();
     let mut s = String::from("old|");
     {
-        let mut fut = rx.read_line(&mut s);
+        let mut fut = Box::pin(rx.read_line(&mut s));
         assert!(poll_once(&mut fut, &waker).is_pending());
     }
     assert_eq!(s, "old|ab", "never invalid UTF-8, previous contents kept");

@@ -82,7 +82,7 @@ fn duplex_shutdown_is_a_half_close() {
 fn duplex_writer_blocks_at_max_buf_size_until_the_reader_reads() {
     let (counter, waker) = CountingWaker::new();
     let (mut a, mut b) = io::duplex(4);
-    let mut fut = a.write_all(b"0123456789");
+    let mut fut = Box::pin(a.write_all(b"0123456789"));
     assert!(
         poll_once(&mut fut, &waker).is_pending(),
         "4 bytes in, then full"
@@ -138,7 +138,7 @@ fn duplex_spends_the_cooperative_budget() {
         let mut reads = 0;
         loop {
             let mut byte = [0u8; 1];
-            let mut fut = b.read(&mut byte);
+            let mut fut = Box::pin(b.read(&mut byte));
             match poll_once(&mut fut, &waker) {
                 std::task::Poll::Ready(res) => {
                     assert_eq!(res.unwrap(), 1);
@@ -170,10 +170,10 @@ fn repeat_and_sink_spend_the_budget() {
         let mut n = 0;
         loop {
             let mut buf = [0u8; 4];
-            if poll_once(&mut r.read(&mut buf), &waker).is_pending() {
+            if poll_once(&mut Box::pin(r.read(&mut buf)), &waker).is_pending() {
                 break n;
             }
-            if poll_once(&mut s.write(&buf), &waker).is_pending() {
+            if poll_once(&mut Box::pin(s.write(&buf)), &waker).is_pending() {
                 break n;
             }
             n += 1;
@@ -250,4 +250,88 @@ async fn join<A: std::future::Future, B: std::future::Future>(
     })
     .await;
     (ra.unwrap(), rb.unwrap())
+}
+
+/// A waker that owns a stream: dropping the waker drops the stream.
+struct Owner(#[allow(dead_code)] io::DuplexStream);
+
+impl std::task::Wake for Owner {
+    fn wake(self: std::sync::Arc<Self>) {}
+}
+
+#[test]
+fn a_replaced_waker_is_dropped_outside_the_pipe_lock() {
+    // The pending read's first waker owns the peer. Polling again with another waker drops
+    // the first one, and with it the peer, whose drop locks the same pipe: done under the
+    // lock, that would deadlock.
+    let (mut reader, peer) = io::duplex(1);
+    let mut buf = [0u8; 1];
+    let mut fut = Box::pin(reader.read(&mut buf));
+    let owner = std::task::Waker::from(std::sync::Arc::new(Owner(peer)));
+    assert!(poll_once(&mut fut, &owner).is_pending());
+    drop(owner);
+    let (_counter, waker) = CountingWaker::new();
+    assert!(poll_once(&mut fut, &waker).is_pending(), "the peer closed");
+    assert!(matches!(
+        poll_once(&mut fut, &waker),
+        std::task::Poll::Ready(Ok(0))
+    ));
+}
+
+/// A waker that, when woken, polls a read on the other end of the pipe.
+struct ReadsOnWake(
+    std::sync::Mutex<Option<io::DuplexStream>>,
+    std::sync::atomic::AtomicUsize,
+);
+
+impl std::task::Wake for ReadsOnWake {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        let mut stream = self.0.lock().unwrap();
+        let mut buf = [0u8; 4];
+        let n = block_on(stream.as_mut().unwrap().read(&mut buf)).unwrap();
+        self.1.store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn wakers_run_outside_the_pipe_lock() {
+    let (mut a, b) = io::duplex(4);
+    let (_counter, noop) = CountingWaker::new();
+    let waker_state = std::sync::Arc::new(ReadsOnWake(
+        std::sync::Mutex::new(None),
+        std::sync::atomic::AtomicUsize::new(0),
+    ));
+    let waker = std::task::Waker::from(waker_state.clone());
+    // Park a read of `b` with the waker that reads `b` again when woken.
+    let (mut b_read, b_keep) = io::split(b);
+    let mut buf = [0u8; 4];
+    let mut fut = Box::pin(b_read.read(&mut buf));
+    assert!(poll_once(&mut fut, &waker).is_pending());
+    drop(fut);
+    *waker_state.0.lock().unwrap() = Some(b_read.unsplit(b_keep));
+    // The write wakes that waker, which reads from the same pipe at once.
+    assert!(matches!(
+        poll_once(&mut Box::pin(a.write(b"abc")), &noop),
+        std::task::Poll::Ready(Ok(3))
+    ));
+    assert_eq!(waker_state.1.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
+
+#[test]
+fn zero_sized_pipes_panic_at_the_callers_line() {
+    for make in [
+        (|| drop(io::duplex(0))) as fn(),
+        || drop(io::simplex(0)),
+        || drop(io::SimplexStream::new_unsplit(0)),
+    ] {
+        let payload = std::panic::catch_unwind(make).unwrap_err();
+        let msg = payload.downcast_ref::<&str>().copied().unwrap_or_default();
+        assert_eq!(msg, "`max_buf_size` must be greater than 0");
+    }
+    let location = support::panic_location(|| drop(io::duplex(0)));
+    assert_eq!(location, file!());
 }

@@ -175,3 +175,34 @@ fn default_vectored_write_takes_first_nonempty_buffer() {
         assert_eq!(w.0, b"ab");
     });
 }
+
+/// The auto traits tokio's io types have (what its `async_send_sync` test checks, and unwind
+/// safety): code that relies on them compiles here too.
+#[test]
+fn io_types_have_tokios_auto_traits() {
+    use std::panic::{RefUnwindSafe, UnwindSafe};
+    fn all<T: Send + Sync + Unpin + UnwindSafe + RefUnwindSafe>() {}
+    fn send_sync_unpin<T: Send + Sync + Unpin>() {}
+    type D = runtime_net::io::DuplexStream;
+    all::<runtime_net::io::Stdin>();
+    all::<runtime_net::io::Stdout>();
+    all::<runtime_net::io::Stderr>();
+    all::<runtime_net::io::Empty>();
+    all::<runtime_net::io::Sink>();
+    all::<runtime_net::io::Repeat>();
+    all::<runtime_net::io::SimplexStream>();
+    all::<runtime_net::io::ReadHalf<D>>();
+    all::<runtime_net::io::WriteHalf<D>>();
+    all::<runtime_net::io::Interest>();
+    all::<runtime_net::io::Ready>();
+    send_sync_unpin::<D>();
+    send_sync_unpin::<runtime_net::io::BufReader<D>>();
+    send_sync_unpin::<runtime_net::io::BufWriter<D>>();
+    send_sync_unpin::<runtime_net::io::BufStream<D>>();
+    send_sync_unpin::<runtime_net::io::Lines<runtime_net::io::BufReader<D>>>();
+    send_sync_unpin::<runtime_net::io::Split<runtime_net::io::BufReader<D>>>();
+    send_sync_unpin::<runtime_net::io::Take<D>>();
+    send_sync_unpin::<runtime_net::io::Chain<D, D>>();
+    send_sync_unpin::<runtime_net::io::Join<D, D>>();
+    send_sync_unpin::<runtime_net::io::ReadBuf<'static>>();
+}

@@ -202,3 +202,23 @@ fn block_in_place_panics_on_the_current_thread_runtime_but_not_in_its_blocking_p
     });
     assert_eq!(out, 5);
 }
+
+// A `block_on` future that keeps waking itself (here: a loop that spends its budget on an
+// always-ready reader) must still let the driver turn, or its own timeout never fires.
+#[test]
+fn a_self_waking_block_on_future_still_sees_its_timers() {
+    let rt = current_thread_rt();
+    within(Duration::from_secs(10), move || {
+        let res = rt.block_on(async {
+            runtime::time::timeout(Duration::from_millis(5), async {
+                use runtime::io::AsyncReadExt;
+                let mut buf = [0u8; 1];
+                loop {
+                    let _ = runtime::io::empty().read(&mut buf).await;
+                }
+            })
+            .await
+        });
+        assert!(res.is_err(), "the timeout fired");
+    });
+}

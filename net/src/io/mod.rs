@@ -12,7 +12,8 @@
 //!   [`AsyncSeekExt`].
 //! * Buffering: [`BufReader`], [`BufWriter`], [`BufStream`].
 //! * Pumping: [`copy`], [`copy_buf`], [`copy_bidirectional`].
-//! * Splitting a stream into halves for two tasks: [`split`].
+//! * Splitting a stream into halves for two tasks: [`split`]; and the opposite, one handle
+//!   made of a reader and a writer: [`join`].
 //! * In-memory streams: [`duplex`], [`simplex`]; and [`empty`], [`sink`], [`repeat`].
 //!
 //! # The contract
@@ -26,7 +27,10 @@
 //!   `write_all` reports as [`ErrorKind::WriteZero`].
 //! * **Errors.** `read_exact` and the integer readers fail with
 //!   [`ErrorKind::UnexpectedEof`] when the data ends early; `read_to_string` and `read_line`
-//!   fail with [`ErrorKind::InvalidData`] on invalid UTF-8 and then leave the string as it was.
+//!   fail with [`ErrorKind::InvalidData`] (carrying the `Utf8Error`) on invalid UTF-8 and
+//!   then leave the string as it was; `Lines::next_line` skips an invalid line and fails with
+//!   `InvalidData` carrying its bytes (a `FromUtf8Error`). On an I/O error `read_line` keeps
+//!   the valid bytes read before it, `read_to_string` restores the string.
 //! * **Cancellation.** Each method documents whether it is cancel safe, as tokio does. The
 //!   single-operation methods (`read`, `read_buf`, `write`, `write_buf`, `read_until`,
 //!   `fill_buf`, `Lines::next_line`, `Split::next_segment`) are: dropping their future loses
@@ -36,15 +40,27 @@
 //!   [`Empty`], [`Sink`], [`Repeat`]) and the copy loops spend one unit of the task's budget
 //!   per operation (see `runtime_sync::coop`), so a task that loops on a source that is always
 //!   ready still yields to the scheduler.
+//! * **Interrupted.** The methods that loop until done (`read_exact`, `read_to_end`,
+//!   `read_to_string`, `read_until`, `read_line`, the integer readers and writers,
+//!   `write_all`, `write_all_buf`, [`copy`], [`copy_buf`], [`copy_bidirectional`],
+//!   [`BufWriter`]'s flush) retry a read or write that fails with
+//!   [`ErrorKind::Interrupted`], as tokio's do; the single-operation methods return it.
+//! * **`bytes`.** [`AsyncReadExt::read_buf`] reads into any `bytes::BufMut`,
+//!   [`AsyncWriteExt::write_buf`] and [`AsyncWriteExt::write_all_buf`] write from any
+//!   `bytes::Buf`, and [`ReadBuf`] is itself a `BufMut`, as in tokio.
 //!
 //! # Deviations from tokio
 //!
-//! * [`AsyncReadExt::read_buf`] takes `&mut Vec<u8>` instead of any `bytes::BufMut`, and
-//!   [`AsyncWriteExt::write_buf`] / [`AsyncWriteExt::write_all_buf`] take `&mut &[u8]` instead
-//!   of any `bytes::Buf`: this crate does not depend on `bytes`. `Vec<u8>` and `&[u8]` behave
-//!   exactly as their `bytes` impls do.
-//! * The futures returned by the extension methods are `Unpin` (tokio's are `!Unpin`); code
-//!   written for tokio's compiles unchanged.
+//! * A `read_line` or `read_to_string` future dropped before it completes leaves the string
+//!   with its original contents plus the complete characters read so far (tokio leaves it
+//!   empty).
+//! * [`copy`], [`copy_buf`] and [`copy_bidirectional`] spend a unit of the budget per trip
+//!   through the buffer (tokio's, one per poll), so a long copy between two ends that are
+//!   always ready still yields now and then.
+//! * [`BufWriter::buffer`] in the middle of an interrupted flush returns only the bytes not
+//!   yet written (tokio's returns the whole buffer).
+//! * [`DuplexStream`] (and the wrappers around it) is `UnwindSafe` and `RefUnwindSafe`
+//!   (tokio's is not): code written for tokio compiles unchanged.
 
 mod async_buf_read;
 mod async_read;
@@ -59,13 +75,15 @@ pub use async_read::AsyncRead;
 pub use async_seek::AsyncSeek;
 pub use async_write::AsyncWrite;
 pub use read_buf::ReadBuf;
+// Where a `bytes::BufMut` meets a `ReadBuf`: `read_buf` here, and the sockets' `*_buf` methods.
+pub(crate) use read_buf::fill_buf_mut;
 pub use split::{split, ReadHalf, WriteHalf};
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 pub use util::{
-    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, repeat,
+    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, join, repeat,
     simplex, sink, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader,
-    BufStream, BufWriter, Chain, DuplexStream, Empty, Lines, Repeat, SimplexStream, Sink, Split,
-    Take,
+    BufStream, BufWriter, Chain, DuplexStream, Empty, Join, Lines, Repeat, SimplexStream, Sink,
+    Split, Take,
 };
 
 pub use crate::driver::ready::{Interest, Ready};

@@ -271,6 +271,62 @@ impl<'a> ReadBuf<'a> {
     }
 }
 
+/// A `ReadBuf` is a [`bytes::BufMut`] over its unfilled part, as tokio's is: `put_*` append to
+/// the filled region, and [`advance_mut`](bytes::BufMut::advance_mut) both initializes and
+/// fills.
+///
+/// # Examples
+///
+/// ```
+/// use bytes::BufMut;
+/// use runtime_net::io::ReadBuf;
+///
+/// let mut storage = [0u8; 4];
+/// let mut buf = ReadBuf::new(&mut storage);
+/// buf.put_u16(0x0102);
+/// assert_eq!(buf.filled(), &[1, 2]);
+/// assert_eq!(buf.remaining_mut(), 2);
+/// ```
+// SAFETY: `remaining_mut` is exactly the length of `chunk_mut`, which is the unfilled part of
+// the buffer (the whole of it, so a single chunk describes all the room there is), and
+// `advance_mut` moves the filled mark by what the caller wrote into that chunk.
+unsafe impl bytes::BufMut for ReadBuf<'_> {
+    #[inline]
+    fn remaining_mut(&self) -> usize {
+        self.remaining()
+    }
+
+    /// # Safety
+    ///
+    /// The caller must have initialized the first `cnt` bytes of
+    /// [`chunk_mut`](bytes::BufMut::chunk_mut).
+    ///
+    /// # Panics
+    ///
+    /// Panics if `cnt` is larger than [`remaining_mut`](bytes::BufMut::remaining_mut).
+    #[inline]
+    #[track_caller]
+    unsafe fn advance_mut(&mut self, cnt: usize) {
+        assert!(
+            cnt <= self.remaining(),
+            "cnt ({cnt}) overflows the remaining space ({})",
+            self.remaining()
+        );
+        // SAFETY: the caller initialized the first `cnt` unfilled bytes (this method's
+        // contract); `assume_init` then lets `advance` fill them.
+        unsafe { self.assume_init(cnt) };
+        self.advance(cnt);
+    }
+
+    #[inline]
+    fn chunk_mut(&mut self) -> &mut bytes::buf::UninitSlice {
+        // SAFETY: an `UninitSlice` only lets its user write initialized bytes into the memory
+        // it covers (it has no way to store `MaybeUninit::uninit()`), so no initialized byte
+        // of the unfilled region is de-initialized through it.
+        bytes::buf::UninitSlice::uninit(unsafe { self.unfilled_mut() })
+    }
+}
+
 impl fmt::Debug for ReadBuf<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReadBuf")
@@ -279,6 +335,47 @@ impl fmt::Debug for ReadBuf<'_> {
             .field("capacity", &self.capacity())
             .finish()
     }
+}
+
+/// Lends `fill` the spare room of `dst` (its [`chunk_mut`](bytes::BufMut::chunk_mut)) as an
+/// empty [`ReadBuf`], then advances `dst` past whatever `fill` filled. Returns `fill`'s result
+/// and the number of bytes filled.
+///
+/// This is the one place where a `bytes::BufMut` meets a `ReadBuf`: `read_buf`, and the
+/// sockets' `try_read_buf` / `recv_buf`, go through it. The spare room is not zeroed first.
+///
+/// # Panics
+///
+/// Panics if `fill` swaps the `ReadBuf` it is given for another one (the bytes it then fills
+/// would not be in `dst`).
+#[inline]
+pub(crate) fn fill_buf_mut<B, T>(
+    dst: &mut B,
+    fill: impl FnOnce(&mut ReadBuf<'_>) -> T,
+) -> (T, usize)
+where
+    B: bytes::BufMut + ?Sized,
+{
+    let n;
+    let out;
+    {
+        // SAFETY: the `ReadBuf` never de-initializes a byte (see the module's contract), so
+        // lending it memory that may be partly initialized is sound.
+        let chunk = unsafe { dst.chunk_mut().as_uninit_slice_mut() };
+        let mut buf = ReadBuf::uninit(chunk);
+        let ptr = buf.filled().as_ptr();
+        out = fill(&mut buf);
+        assert_eq!(
+            ptr,
+            buf.filled().as_ptr(),
+            "the `ReadBuf` was replaced by another one while it was being filled"
+        );
+        n = buf.filled().len();
+    }
+    // SAFETY: the first `n` bytes of `dst.chunk_mut()` are filled, hence initialized, through
+    // the `ReadBuf` that covered exactly that chunk (checked just above).
+    unsafe { dst.advance_mut(n) };
+    (out, n)
 }
 
 /// # Safety

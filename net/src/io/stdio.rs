@@ -37,6 +37,17 @@ pub struct Stderr {
     inner: Blocking<io::Stderr>,
 }
 
+// Unwind safety, as tokio's handles have it. Only the `io::Error`s the handles carry (a
+// pending write error, the result of the blocking operation in flight) keep the compiler from
+// inferring it: they are plain data, and every change to a handle's state is one assignment,
+// so a panic (there is no user code inside these polls) cannot leave a handle half-updated.
+impl std::panic::UnwindSafe for Stdin {}
+impl std::panic::RefUnwindSafe for Stdin {}
+impl std::panic::UnwindSafe for Stdout {}
+impl std::panic::RefUnwindSafe for Stdout {}
+impl std::panic::UnwindSafe for Stderr {}
+impl std::panic::RefUnwindSafe for Stderr {}
+
 /// A handle to the process's standard input. Reads run on the blocking pool.
 ///
 /// Like tokio's: reading stdin from several handles at once interleaves unpredictably, and a

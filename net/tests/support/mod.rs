@@ -183,3 +183,134 @@ impl AsyncRead for Failing {
         Poll::Ready(Err(self.0.into()))
     }
 }
+
+/// Wraps a reader or writer so that every other operation fails with
+/// `ErrorKind::Interrupted` (the first one included), doing nothing.
+pub struct Interrupting<T> {
+    pub inner: T,
+    interrupt_next: bool,
+    pub interrupts: usize,
+}
+
+impl<T> Interrupting<T> {
+    pub fn new(inner: T) -> Interrupting<T> {
+        Interrupting {
+            inner,
+            interrupt_next: true,
+            interrupts: 0,
+        }
+    }
+
+    fn interrupt(&mut self) -> bool {
+        let now = self.interrupt_next;
+        self.interrupt_next = !now;
+        if now {
+            self.interrupts += 1;
+        }
+        now
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Interrupting<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.interrupt() {
+            return Poll::Ready(Err(io::ErrorKind::Interrupted.into()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: runtime_net::io::AsyncBufRead + Unpin> runtime_net::io::AsyncBufRead for Interrupting<T> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let this = self.get_mut();
+        if this.interrupt() {
+            return Poll::Ready(Err(io::ErrorKind::Interrupted.into()));
+        }
+        Pin::new(&mut this.inner).poll_fill_buf(cx)
+    }
+
+    fn consume(mut self: Pin<&mut Self>, amt: usize) {
+        Pin::new(&mut self.inner).consume(amt)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Interrupting<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.interrupt() {
+            return Poll::Ready(Err(io::ErrorKind::Interrupted.into()));
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// A reader that is always ready and hands out at most `chunk` bytes per read.
+pub struct Chunked {
+    data: Vec<u8>,
+    pos: usize,
+    chunk: usize,
+    pub reads: usize,
+}
+
+impl Chunked {
+    pub fn new(data: &[u8], chunk: usize) -> Chunked {
+        Chunked {
+            data: data.to_vec(),
+            pos: 0,
+            chunk,
+            reads: 0,
+        }
+    }
+}
+
+impl AsyncRead for Chunked {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.reads += 1;
+        let n = self
+            .chunk
+            .min(buf.remaining())
+            .min(self.data.len() - self.pos);
+        let pos = self.pos;
+        buf.put_slice(&self.data[pos..pos + n]);
+        self.pos += n;
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Runs `f`, which must panic, and returns the file the panic reports as its location.
+pub fn panic_location(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _serial = HOOK.lock().unwrap_or_else(|e| e.into_inner());
+    let file = Arc::new(std::sync::Mutex::new(String::new()));
+    let prev = std::panic::take_hook();
+    {
+        let file = file.clone();
+        std::panic::set_hook(Box::new(move |info| {
+            *file.lock().unwrap() = info.location().unwrap().file().to_string();
+        }));
+    }
+    let res = std::panic::catch_unwind(f);
+    std::panic::set_hook(prev);
+    assert!(res.is_err(), "did not panic");
+    let file = file.lock().unwrap().clone();
+    file
+}

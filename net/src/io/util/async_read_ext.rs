@@ -1,5 +1,7 @@
 //! [`AsyncReadExt`]: the `async` methods every [`AsyncRead`] gets.
 
+use bytes::BufMut;
+
 use crate::io::AsyncRead;
 
 use super::chain::{chain, Chain};
@@ -89,21 +91,37 @@ pub trait AsyncReadExt: AsyncRead {
         read(self, buf)
     }
 
-    /// Reads some bytes, appending them to `buf`, and returns how many were read.
+    /// Reads some bytes into the spare room of `buf` (any [`bytes::BufMut`]), advancing it
+    /// past them, and returns how many were read.
     ///
-    /// Equivalent to `async fn read_buf(&mut self, buf: &mut Vec<u8>) -> io::Result<usize>`.
-    /// Reads into `buf`'s spare capacity without zeroing it first; if `buf` is full it grows
-    /// by 64 bytes first. `Ok(0)` means end of file.
-    ///
-    /// **Deviation from tokio:** tokio takes any `B: bytes::BufMut`; this crate does not
-    /// depend on `bytes`, so it takes a `Vec<u8>` (the `BufMut` most code passes).
+    /// Equivalent to `async fn read_buf<B: BufMut>(&mut self, buf: &mut B) ->
+    /// io::Result<usize>`. The spare room is not zeroed first. A `Vec<u8>` that is full grows
+    /// (by at least 64 bytes) before the read, so for a vector `Ok(0)` means end of file; for
+    /// a buffer with no room left (`!buf.has_remaining_mut()`), `Ok(0)` is returned at once.
     ///
     /// # Cancel safety
     ///
     /// Cancel safe: if the future is dropped before it completes, no data was read.
-    fn read_buf<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> ReadBufFut<'a, Self>
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[runtime::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use bytes::BytesMut;
+    /// use runtime::io::AsyncReadExt;
+    ///
+    /// let mut reader: &[u8] = b"hello";
+    /// let mut buf = BytesMut::with_capacity(16);
+    /// assert_eq!(reader.read_buf(&mut buf).await?, 5);
+    /// assert_eq!(&buf[..], b"hello");
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn read_buf<'a, B>(&'a mut self, buf: &'a mut B) -> ReadBufFut<'a, Self, B>
     where
         Self: Unpin,
+        B: BufMut + ?Sized,
     {
         read_buf(self, buf)
     }

@@ -2,31 +2,37 @@
 
 use std::future::Future;
 use std::io::{self, SeekFrom};
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use pin_project_lite::pin_project;
+
 use crate::io::AsyncSeek;
 
-/// Future for [`AsyncSeekExt::seek`](AsyncSeekExt::seek).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Seek<'a, S: ?Sized> {
-    seek: &'a mut S,
-    /// `Some` until the seek has been started.
-    pos: Option<SeekFrom>,
+pin_project! {
+    /// Future for [`AsyncSeekExt::seek`](AsyncSeekExt::seek).
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Seek<'a, S: ?Sized> {
+        seek: &'a mut S,
+        pos: Option<SeekFrom>,
+        #[pin]
+        _pin: PhantomPinned,
+    }
 }
 
 impl<S: AsyncSeek + Unpin + ?Sized> Future for Seek<'_, S> {
     type Output = io::Result<u64>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
-        let this = self.get_mut();
-        let mut seek = Pin::new(&mut *this.seek);
-        if let Some(pos) = this.pos {
+        let this = self.project();
+        let mut seek = Pin::new(&mut **this.seek);
+        if let Some(pos) = *this.pos {
             // Let any seek still in flight finish before starting ours.
             ready!(seek.as_mut().poll_complete(cx))?;
             seek.as_mut().start_seek(pos)?;
-            this.pos = None;
+            *this.pos = None;
         }
         seek.poll_complete(cx)
     }
@@ -64,6 +70,7 @@ pub trait AsyncSeekExt: AsyncSeek {
         Seek {
             seek: self,
             pos: Some(pos),
+            _pin: PhantomPinned,
         }
     }
 

@@ -2,6 +2,8 @@
 
 use std::io::IoSlice;
 
+use bytes::Buf;
+
 use crate::io::AsyncWrite;
 
 use super::flush::{flush, shutdown, Flush, Shutdown};
@@ -78,36 +80,73 @@ pub trait AsyncWriteExt: AsyncWrite {
         write_vectored(self, bufs)
     }
 
-    /// Writes some bytes from the front of `src` and advances it past them; returns how
-    /// many were written (`Ok(0)` at once if `src` is empty).
+    /// Writes some bytes from the front of `src` (any [`bytes::Buf`]) and advances it past
+    /// them; returns how many were written (`Ok(0)` at once if `src` is empty).
     ///
-    /// **Deviation from tokio:** tokio takes any `B: bytes::Buf`; this crate does not depend
-    /// on `bytes`, so it takes `&mut &[u8]`, which advances exactly as `bytes`' `Buf for
-    /// &[u8]` does.
+    /// A writer that prefers vectored writes ([`AsyncWrite::is_write_vectored`]) is given
+    /// several of `src`'s chunks at once; any other writer, the first chunk.
     ///
     /// # Cancel safety
     ///
     /// Cancel safe: if the future is dropped before it completes, nothing was written and
     /// `src` is unchanged.
-    fn write_buf<'a, 'b>(&'a mut self, src: &'a mut &'b [u8]) -> WriteBuf<'a, 'b, Self>
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[runtime::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use bytes::Buf;
+    /// use runtime::io::AsyncWriteExt;
+    ///
+    /// let mut out = Vec::new();
+    /// let mut src = std::io::Cursor::new(&b"hello"[..]);
+    /// out.write_buf(&mut src).await?;
+    /// assert_eq!(out, b"hello");
+    /// assert!(!src.has_remaining());
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn write_buf<'a, B>(&'a mut self, src: &'a mut B) -> WriteBuf<'a, Self, B>
     where
-        Self: Unpin,
+        Self: Sized + Unpin,
+        B: Buf,
     {
         write_buf(self, src)
     }
 
-    /// Writes all of `src`, advancing it as bytes are written; `src` is empty on success.
+    /// Writes all of `src` (any [`bytes::Buf`]), advancing it as bytes are written; `src` has
+    /// nothing remaining on success. Interrupted writes are retried.
     ///
-    /// **Deviation from tokio:** takes `&mut &[u8]` rather than `bytes::Buf`, as
-    /// [`write_buf`](Self::write_buf).
+    /// # Errors
+    ///
+    /// [`WriteZero`](std::io::ErrorKind::WriteZero) if the writer accepts no more bytes, or
+    /// the writer's own error; `src` then holds exactly what was not written.
     ///
     /// # Cancel safety
     ///
     /// Cancel safe in the way tokio's is: `src` is advanced past every byte written, so after
     /// a drop it holds exactly what is left to write.
-    fn write_all_buf<'a, 'b>(&'a mut self, src: &'a mut &'b [u8]) -> WriteAllBuf<'a, 'b, Self>
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[runtime::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use bytes::{Buf, Bytes};
+    /// use runtime::io::AsyncWriteExt;
+    ///
+    /// let mut out = Vec::new();
+    /// let mut src = Bytes::from_static(b"hello ").chain(Bytes::from_static(b"world"));
+    /// out.write_all_buf(&mut src).await?;
+    /// assert_eq!(out, b"hello world");
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn write_all_buf<'a, B>(&'a mut self, src: &'a mut B) -> WriteAllBuf<'a, Self, B>
     where
-        Self: Unpin,
+        Self: Sized + Unpin,
+        B: Buf,
     {
         write_all_buf(self, src)
     }

@@ -52,6 +52,9 @@ enum SeekState {
     Init,
     /// `start_seek` was called; the inner seek has not been started yet.
     Start(SeekFrom),
+    /// A relative seek too far back to do in one inner seek: the first half (back to the
+    /// position of the buffered bytes) has been started; the `i64` is the second half.
+    PendingOverflowed(i64),
     /// The inner seek has been started.
     Pending,
 }
@@ -63,7 +66,13 @@ impl<R: AsyncRead> BufReader<R> {
     }
 
     /// Wraps `inner` with a buffer of `capacity` bytes.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `capacity` is 0: the buffer could never hold anything.
+    #[track_caller]
     pub fn with_capacity(capacity: usize, inner: R) -> Self {
+        assert!(capacity > 0, "capacity must be greater than zero");
         BufReader {
             inner,
             buf: vec![0; capacity].into_boxed_slice(),
@@ -143,9 +152,11 @@ impl<R: AsyncRead> AsyncBufRead for BufReader<R> {
     }
 }
 
-/// Seeking discards the buffer. `SeekFrom::Current(n)` is relative to the position of the
-/// next byte *this reader* returns (the buffered bytes are accounted for), as with std's
-/// `BufReader`.
+/// Seeking discards the buffer once the inner seek completes. `SeekFrom::Current(n)` is
+/// relative to the position of the next byte *this reader* returns (the buffered bytes are
+/// accounted for), as with std's `BufReader`; an offset that cannot be corrected for the
+/// buffered bytes without overflowing is done in two inner seeks. `poll_complete` with no seek
+/// started waits for the inner reader's own pending seek, if any.
 impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
     fn start_seek(self: Pin<&mut Self>, pos: SeekFrom) -> io::Result<()> {
         *self.project().seek_state = SeekState::Start(pos);
@@ -153,39 +164,61 @@ impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
     }
 
     fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
-        match *self.as_mut().project().seek_state {
-            // No seek in flight: as tokio, the value is unspecified; report 0.
-            SeekState::Init => return Poll::Ready(Ok(0)),
-            SeekState::Start(pos) => {
-                let pos = match pos {
-                    SeekFrom::Current(n) => {
-                        let remainder = (self.cap - self.pos) as i64;
-                        let n = n.checked_sub(remainder).ok_or_else(|| {
-                            io::Error::new(
-                                io::ErrorKind::InvalidInput,
-                                "seek to a negative or overflowing position",
-                            )
-                        });
-                        match n {
-                            Ok(n) => SeekFrom::Current(n),
-                            Err(e) => {
-                                *self.as_mut().project().seek_state = SeekState::Init;
-                                return Poll::Ready(Err(e));
-                            }
-                        }
+        let state = std::mem::replace(self.as_mut().project().seek_state, SeekState::Init);
+        let res = match state {
+            SeekState::Init => return self.get_pin_mut().poll_complete(cx),
+            SeekState::Start(SeekFrom::Current(n)) => {
+                let buffered = (self.cap - self.pos) as i64;
+                match n.checked_sub(buffered) {
+                    Some(offset) => {
+                        self.as_mut()
+                            .get_pin_mut()
+                            .start_seek(SeekFrom::Current(offset))?;
                     }
-                    pos => pos,
-                };
-                *self.as_mut().project().seek_state = SeekState::Init;
-                self.as_mut().get_pin_mut().start_seek(pos)?;
-                self.as_mut().discard_buffer();
-                *self.as_mut().project().seek_state = SeekState::Pending;
+                    None => {
+                        // Back over the buffered bytes first, then by `n`.
+                        self.as_mut()
+                            .get_pin_mut()
+                            .start_seek(SeekFrom::Current(-buffered))?;
+                        if self.as_mut().get_pin_mut().poll_complete(cx)?.is_pending() {
+                            *self.as_mut().project().seek_state = SeekState::PendingOverflowed(n);
+                            return Poll::Pending;
+                        }
+                        self.as_mut().discard_buffer();
+                        self.as_mut()
+                            .get_pin_mut()
+                            .start_seek(SeekFrom::Current(n))?;
+                    }
+                }
+                self.as_mut().get_pin_mut().poll_complete(cx)?
             }
-            SeekState::Pending => {}
+            SeekState::PendingOverflowed(n) => {
+                if self.as_mut().get_pin_mut().poll_complete(cx)?.is_pending() {
+                    *self.as_mut().project().seek_state = SeekState::PendingOverflowed(n);
+                    return Poll::Pending;
+                }
+                self.as_mut().discard_buffer();
+                self.as_mut()
+                    .get_pin_mut()
+                    .start_seek(SeekFrom::Current(n))?;
+                self.as_mut().get_pin_mut().poll_complete(cx)?
+            }
+            SeekState::Start(pos) => {
+                self.as_mut().get_pin_mut().start_seek(pos)?;
+                self.as_mut().get_pin_mut().poll_complete(cx)?
+            }
+            SeekState::Pending => self.as_mut().get_pin_mut().poll_complete(cx)?,
+        };
+        match res {
+            Poll::Ready(pos) => {
+                self.discard_buffer();
+                Poll::Ready(Ok(pos))
+            }
+            Poll::Pending => {
+                *self.as_mut().project().seek_state = SeekState::Pending;
+                Poll::Pending
+            }
         }
-        let res = ready!(self.as_mut().get_pin_mut().poll_complete(cx));
-        *self.as_mut().project().seek_state = SeekState::Init;
-        Poll::Ready(res)
     }
 }
 

@@ -31,6 +31,11 @@ impl<RW: AsyncRead + AsyncWrite> BufStream<RW> {
 
     /// Wraps `stream` with a read buffer of `reader_capacity` and a write buffer of
     /// `writer_capacity` bytes.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `reader_capacity` is 0 (as [`BufReader::with_capacity`]).
+    #[track_caller]
     pub fn with_capacity(
         reader_capacity: usize,
         writer_capacity: usize,

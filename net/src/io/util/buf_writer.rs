@@ -89,17 +89,17 @@ impl<W: AsyncWrite> BufWriter<W> {
                     ));
                     break;
                 }
-                Poll::Ready(Ok(n)) => *this.written += n,
+                // (A writer claiming more than it was offered is buggy; clamp.)
+                Poll::Ready(Ok(n)) => *this.written += n.min(this.buf.len() - *this.written),
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
                 Poll::Ready(Err(e)) => {
                     ret = Err(e);
                     break;
                 }
-                Poll::Pending => {
-                    // Forget what was written so far, so a retry does not write it twice.
-                    this.buf.drain(..*this.written);
-                    *this.written = 0;
-                    return Poll::Pending;
-                }
+                // `written` keeps the progress: the next flush resumes after it, and until the
+                // flush completes the buffer counts as full as it was (as tokio's), so a
+                // write that did not fit still waits for the flush.
+                Poll::Pending => return Poll::Pending,
             }
         }
         this.buf.drain(..*this.written);
@@ -130,7 +130,7 @@ impl<W: AsyncWrite> BufWriter<W> {
 
     /// The bytes buffered and not yet written.
     pub fn buffer(&self) -> &[u8] {
-        &self.buf
+        &self.buf[self.written..]
     }
 }
 
@@ -155,23 +155,48 @@ impl<W: AsyncWrite> AsyncWrite for BufWriter<W> {
     fn poll_write_vectored(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
+        mut bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let total = bufs
-            .iter()
-            .fold(0usize, |acc, b| acc.saturating_add(b.len()));
-        if self.buf.len().saturating_add(total) > self.buf.capacity() {
-            ready!(self.as_mut().flush_buf(cx))?;
-        }
-        let this = self.project();
-        if total >= this.buf.capacity() {
-            this.inner.poll_write_vectored(cx, bufs)
-        } else {
+        if self.inner.is_write_vectored() {
+            let total = bufs
+                .iter()
+                .fold(0usize, |acc, b| acc.saturating_add(b.len()));
+            if total > self.buf.capacity() - self.buf.len() {
+                ready!(self.as_mut().flush_buf(cx))?;
+            }
+            let this = self.project();
+            if total >= this.buf.capacity() {
+                return this.inner.poll_write_vectored(cx, bufs);
+            }
             for b in bufs {
                 this.buf.extend_from_slice(b);
             }
-            Poll::Ready(Ok(total))
+            return Poll::Ready(Ok(total));
         }
+        // The inner writer takes one slice at a time: buffer as many whole slices as fit, or
+        // hand a first slice too large for the buffer straight through.
+        while bufs.first().is_some_and(|b| b.is_empty()) {
+            bufs = &bufs[1..];
+        }
+        let Some(first) = bufs.first() else {
+            return Poll::Ready(Ok(0));
+        };
+        if first.len() > self.buf.capacity() - self.buf.len() {
+            ready!(self.as_mut().flush_buf(cx))?;
+        }
+        let this = self.project();
+        if first.len() >= this.buf.capacity() {
+            return this.inner.poll_write(cx, first);
+        }
+        let mut total = 0;
+        for b in bufs {
+            if b.len() > this.buf.capacity() - this.buf.len() {
+                break;
+            }
+            this.buf.extend_from_slice(b);
+            total += b.len();
+        }
+        Poll::Ready(Ok(total))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -199,26 +224,35 @@ impl<W: AsyncWrite + AsyncSeek> AsyncSeek for BufWriter<W> {
     }
 
     fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
-        match *self.as_mut().project().seek_state {
-            SeekState::Init => return Poll::Ready(Ok(0)),
-            SeekState::Start(pos) => {
-                if let Err(e) = ready!(self.as_mut().flush_buf(cx)) {
-                    *self.as_mut().project().seek_state = SeekState::Init;
-                    return Poll::Ready(Err(e));
-                }
-                *self.as_mut().project().seek_state = SeekState::Init;
-                self.as_mut().get_pin_mut().start_seek(pos)?;
-                *self.as_mut().project().seek_state = SeekState::Pending;
+        let pos = match *self.as_mut().project().seek_state {
+            // No seek started here: wait for the inner writer's own, if any.
+            SeekState::Init => return self.get_pin_mut().poll_complete(cx),
+            SeekState::Start(pos) => Some(pos),
+            SeekState::Pending => None,
+        };
+        ready!(self.as_mut().flush_buf(cx))?;
+        let mut me = self.project();
+        if let Some(pos) = pos {
+            // Let a seek still in flight in the inner writer finish before starting ours.
+            ready!(me.inner.as_mut().poll_complete(cx))?;
+            if let Err(e) = me.inner.as_mut().start_seek(pos) {
+                *me.seek_state = SeekState::Init;
+                return Poll::Ready(Err(e));
             }
-            SeekState::Pending => {}
         }
-        let res = ready!(self.as_mut().get_pin_mut().poll_complete(cx));
-        *self.as_mut().project().seek_state = SeekState::Init;
-        Poll::Ready(res)
+        match me.inner.poll_complete(cx) {
+            Poll::Ready(res) => {
+                *me.seek_state = SeekState::Init;
+                Poll::Ready(res)
+            }
+            Poll::Pending => {
+                *me.seek_state = SeekState::Pending;
+                Poll::Pending
+            }
+        }
     }
 }
 
-/// Reads go straight to the inner stream.
 impl<W: AsyncWrite + AsyncRead> AsyncRead for BufWriter<W> {
     fn poll_read(
         self: Pin<&mut Self>,

@@ -13,7 +13,8 @@ use crate::io::{AsyncRead, AsyncWrite};
 ///
 /// When one side reaches end of file, the other side's write direction is shut down (once
 /// everything read has been written and flushed), so the end of file propagates; the other
-/// direction keeps going until it ends too. This is the core of a proxy.
+/// direction keeps going until it ends too. This is the core of a proxy. Interrupted reads
+/// and writes are retried.
 ///
 /// # Errors
 ///
@@ -52,6 +53,10 @@ where
 }
 
 /// Like [`copy_bidirectional`], with the buffer size of each direction.
+///
+/// # Panics
+///
+/// Panics (when first polled) if either size is 0.
 pub async fn copy_bidirectional_with_sizes<A, B>(
     a: &mut A,
     b: &mut B,
@@ -62,6 +67,14 @@ where
     A: AsyncRead + AsyncWrite + Unpin + ?Sized,
     B: AsyncRead + AsyncWrite + Unpin + ?Sized,
 {
+    assert!(
+        a_to_b_buf_size > 0,
+        "`a_to_b_buf_size` must be greater than 0"
+    );
+    assert!(
+        b_to_a_buf_size > 0,
+        "`b_to_a_buf_size` must be greater than 0"
+    );
     CopyBidirectional {
         a,
         b,

@@ -14,7 +14,8 @@ use crate::io::{AsyncBufRead, AsyncWrite};
 ///
 /// Like [`copy`](super::copy), but writes straight from
 /// [`poll_fill_buf`](AsyncBufRead::poll_fill_buf)'s slice instead of copying into a buffer of
-/// its own. Flushes `writer` at the end; does not shut it down.
+/// its own. Flushes `writer` at the end, and whenever `reader` has nothing to give for the
+/// moment; does not shut it down. Interrupted reads and writes are retried.
 ///
 /// # Errors
 ///
@@ -42,6 +43,7 @@ where
         reader,
         writer,
         amt: 0,
+        need_flush: false,
     }
     .await
 }
@@ -50,6 +52,8 @@ struct CopyBuf<'a, R: ?Sized, W: ?Sized> {
     reader: &'a mut R,
     writer: &'a mut W,
     amt: u64,
+    /// Bytes written since the last flush.
+    need_flush: bool,
 }
 
 impl<R, W> Future for CopyBuf<'_, R, W>
@@ -64,21 +68,44 @@ where
         loop {
             let budget = ready!(coop::poll_proceed(cx));
             let mut reader = Pin::new(&mut *this.reader);
-            let buf = ready!(reader.as_mut().poll_fill_buf(cx))?;
+            let buf = match reader.as_mut().poll_fill_buf(cx) {
+                Poll::Ready(Ok(buf)) => buf,
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Poll::Ready(Err(e)) => {
+                    budget.made_progress();
+                    return Poll::Ready(Err(e));
+                }
+                Poll::Pending => {
+                    // Nothing to read for now: push out what was written, so the peer is not
+                    // left waiting on bytes sitting in the writer's buffer (and a reader that
+                    // waits for those bytes does not deadlock the copy).
+                    if this.need_flush {
+                        ready!(Pin::new(&mut *this.writer).poll_flush(cx))?;
+                        this.need_flush = false;
+                    }
+                    return Poll::Pending;
+                }
+            };
             if buf.is_empty() {
                 ready!(Pin::new(&mut *this.writer).poll_flush(cx))?;
+                this.need_flush = false;
                 budget.made_progress();
                 return Poll::Ready(Ok(this.amt));
             }
-            let n = ready!(Pin::new(&mut *this.writer).poll_write(cx, buf))?;
+            let n = match ready!(Pin::new(&mut *this.writer).poll_write(cx, buf)) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                res => res?,
+            };
             if n == 0 {
                 return Poll::Ready(Err(io::Error::new(
                     io::ErrorKind::WriteZero,
-                    "write zero bytes into writer",
+                    "write zero byte into writer",
                 )));
             }
+            let n = n.min(buf.len());
             reader.consume(n);
             this.amt += n as u64;
+            this.need_flush = true;
             budget.made_progress();
         }
     }

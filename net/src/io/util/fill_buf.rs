@@ -2,21 +2,29 @@
 
 use std::future::Future;
 use std::io;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use pin_project_lite::pin_project;
+
 use crate::io::AsyncBufRead;
 
-/// Future for [`AsyncBufReadExt::fill_buf`](super::AsyncBufReadExt::fill_buf).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct FillBuf<'a, R: ?Sized> {
-    reader: Option<&'a mut R>,
+pin_project! {
+    /// Future for [`AsyncBufReadExt::fill_buf`](super::AsyncBufReadExt::fill_buf).
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct FillBuf<'a, R: ?Sized> {
+        reader: Option<&'a mut R>,
+        #[pin]
+        _pin: PhantomPinned,
+    }
 }
 
 pub(crate) fn fill_buf<R: AsyncBufRead + Unpin + ?Sized>(reader: &mut R) -> FillBuf<'_, R> {
     FillBuf {
         reader: Some(reader),
+        _pin: PhantomPinned,
     }
 }
 
@@ -24,7 +32,7 @@ impl<'a, R: AsyncBufRead + Unpin + ?Sized> Future for FillBuf<'a, R> {
     type Output = io::Result<&'a [u8]>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&'a [u8]>> {
-        let this = self.get_mut();
+        let this = self.project();
         let reader = this
             .reader
             .take()
@@ -42,7 +50,7 @@ impl<'a, R: AsyncBufRead + Unpin + ?Sized> Future for FillBuf<'a, R> {
             }
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => {
-                this.reader = Some(reader);
+                *this.reader = Some(reader);
                 Poll::Pending
             }
         }

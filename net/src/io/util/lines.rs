@@ -9,7 +9,6 @@ use std::task::{ready, Context, Poll};
 use pin_project_lite::pin_project;
 
 use super::read_until::poll_read_until;
-use super::utf8::invalid_utf8;
 use crate::io::AsyncBufRead;
 
 pin_project! {
@@ -43,9 +42,10 @@ impl<R: AsyncBufRead> Lines<R> {
     ///
     /// # Errors
     ///
-    /// [`InvalidData`](io::ErrorKind::InvalidData) if the line is not valid UTF-8 (the line
-    /// is skipped), or the reader's own error (the part of the line read so far is kept for
-    /// the next call).
+    /// [`InvalidData`](io::ErrorKind::InvalidData) if the line is not valid UTF-8: the line is
+    /// skipped, and the error carries a [`std::string::FromUtf8Error`] holding its bytes
+    /// (without the line ending). Or the reader's own error (the part of the line read so
+    /// far is kept for the next call).
     ///
     /// # Cancel safety
     ///
@@ -94,7 +94,7 @@ impl<R: AsyncBufRead> Lines<R> {
         let line = mem::take(this.buf);
         Poll::Ready(match String::from_utf8(line) {
             Ok(line) => Ok(Some(line)),
-            Err(_) => Err(invalid_utf8()),
+            Err(e) => Err(io::Error::new(io::ErrorKind::InvalidData, e)),
         })
     }
 

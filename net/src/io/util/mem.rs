@@ -30,6 +30,10 @@ use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// buffered bytes) and [`BrokenPipe`](io::ErrorKind::BrokenPipe) on write. Handy for testing
 /// protocol code without sockets.
 ///
+/// # Panics
+///
+/// Panics if `max_buf_size` is 0: nothing could ever be written.
+///
 /// # Examples
 ///
 /// ```
@@ -45,6 +49,7 @@ use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// # Ok(())
 /// # }
 /// ```
+#[track_caller]
 pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
     let one = Arc::new(Mutex::new(SimplexStream::new_unsplit(max_buf_size)));
     let two = Arc::new(Mutex::new(SimplexStream::new_unsplit(max_buf_size)));
@@ -74,6 +79,10 @@ pub struct DuplexStream {
 /// buffered. Unlike [`duplex`], dropping a half closes nothing; a writer whose reader is gone
 /// waits forever once the buffer is full.
 ///
+/// # Panics
+///
+/// Panics if `max_buf_size` is 0: nothing could ever be written.
+///
 /// # Examples
 ///
 /// ```
@@ -90,6 +99,7 @@ pub struct DuplexStream {
 /// # Ok(())
 /// # }
 /// ```
+#[track_caller]
 pub fn simplex(max_buf_size: usize) -> (ReadHalf<SimplexStream>, WriteHalf<SimplexStream>) {
     split(SimplexStream::new_unsplit(max_buf_size))
 }
@@ -112,7 +122,13 @@ pub struct SimplexStream {
 impl SimplexStream {
     /// Creates an unsplit pipe buffering at most `max_buf_size` bytes: it is both the reader
     /// and the writer.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `max_buf_size` is 0: nothing could ever be written.
+    #[track_caller]
     pub fn new_unsplit(max_buf_size: usize) -> SimplexStream {
+        assert!(max_buf_size > 0, "`max_buf_size` must be greater than 0");
         SimplexStream {
             buffer: VecDeque::new(),
             is_closed: false,
@@ -123,23 +139,23 @@ impl SimplexStream {
     }
 
     /// No more bytes will be written: the reader sees end of file after the buffer.
-    fn close_write(&mut self) -> Option<Waker> {
+    fn close_write(&mut self) -> Deferred {
         self.is_closed = true;
-        self.read_waker.take()
+        Deferred::wake(self.read_waker.take())
     }
 
     /// Nobody will read again: writers fail with `BrokenPipe`.
-    fn close_read(&mut self) -> Option<Waker> {
+    fn close_read(&mut self) -> Deferred {
         self.is_closed = true;
-        self.write_waker.take()
+        Deferred::wake(self.write_waker.take())
     }
 
-    /// Reads without budgeting; returns the waker to wake once the lock is released.
+    /// Reads without budgeting; returns what to do with wakers once the lock is released.
     fn read_internal(
         &mut self,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
-    ) -> (Poll<io::Result<()>>, Option<Waker>) {
+    ) -> (Poll<io::Result<()>>, Deferred) {
         if !self.buffer.is_empty() {
             let n = self.buffer.len().min(buf.remaining());
             let (front, back) = self.buffer.as_slices();
@@ -147,32 +163,32 @@ impl SimplexStream {
             buf.put_slice(&front[..from_front]);
             buf.put_slice(&back[..n - from_front]);
             self.buffer.drain(..n);
-            (Poll::Ready(Ok(())), self.write_waker.take())
+            (Poll::Ready(Ok(())), Deferred::wake(self.write_waker.take()))
         } else if self.is_closed || buf.remaining() == 0 {
-            (Poll::Ready(Ok(())), None)
+            (Poll::Ready(Ok(())), Deferred::NONE)
         } else {
-            register(&mut self.read_waker, cx);
-            (Poll::Pending, None)
+            (Poll::Pending, register(&mut self.read_waker, cx))
         }
     }
 
-    /// Writes without budgeting; returns the waker to wake once the lock is released.
+    /// Writes without budgeting; returns what to do with wakers once the lock is released.
     fn write_internal(
         &mut self,
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
-    ) -> (Poll<io::Result<usize>>, Option<Waker>) {
+    ) -> (Poll<io::Result<usize>>, Deferred) {
         if self.is_closed {
-            return (Poll::Ready(Err(io::ErrorKind::BrokenPipe.into())), None);
+            return (
+                Poll::Ready(Err(io::ErrorKind::BrokenPipe.into())),
+                Deferred::NONE,
+            );
         }
-        let total: usize = bufs.iter().map(|b| b.len()).sum();
-        if total == 0 {
-            return (Poll::Ready(Ok(0)), None);
+        if bufs.iter().all(|b| b.is_empty()) {
+            return (Poll::Ready(Ok(0)), Deferred::NONE);
         }
         let avail = self.max_buf_size - self.buffer.len();
         if avail == 0 {
-            register(&mut self.write_waker, cx);
-            return (Poll::Pending, None);
+            return (Poll::Pending, register(&mut self.write_waker, cx));
         }
         let mut written = 0;
         for b in bufs {
@@ -183,34 +199,66 @@ impl SimplexStream {
                 break;
             }
         }
-        (Poll::Ready(Ok(written)), self.read_waker.take())
+        (
+            Poll::Ready(Ok(written)),
+            Deferred::wake(self.read_waker.take()),
+        )
     }
 }
 
-/// Stores `cx`'s waker in `slot`, cloning only if it differs from the one already there.
-fn register(slot: &mut Option<Waker>, cx: &Context<'_>) {
+/// What a pipe operation leaves to do with wakers once the pipe's lock is released: a waker
+/// to wake, and a replaced waker to drop. Either may run arbitrary code (a waker's drop can
+/// drop the peer stream, whose own drop takes this lock), so neither may run under the lock.
+#[must_use = "the wakers must be woken or dropped after the lock is released"]
+struct Deferred {
+    wake: Option<Waker>,
+    drop: Option<Waker>,
+}
+
+impl Deferred {
+    const NONE: Deferred = Deferred {
+        wake: None,
+        drop: None,
+    };
+
+    fn wake(waker: Option<Waker>) -> Deferred {
+        Deferred {
+            wake: waker,
+            drop: None,
+        }
+    }
+
+    /// Wakes and drops (called after the pipe's lock is released).
+    fn run(self) {
+        if let Some(w) = self.wake {
+            w.wake();
+        }
+        drop(self.drop);
+    }
+}
+
+/// Stores `cx`'s waker in `slot`, cloning only if it differs from the one already there;
+/// returns the replaced waker, to be dropped outside the lock.
+fn register(slot: &mut Option<Waker>, cx: &Context<'_>) -> Deferred {
     match slot {
-        Some(w) if w.will_wake(cx.waker()) => {}
-        _ => *slot = Some(cx.waker().clone()),
-    }
-}
-
-/// Wakes `waker` if any (called after the pipe's lock is released).
-fn wake(waker: Option<Waker>) {
-    if let Some(w) = waker {
-        w.wake();
+        Some(w) if w.will_wake(cx.waker()) => Deferred::NONE,
+        _ => Deferred {
+            wake: None,
+            drop: slot.replace(cx.waker().clone()),
+        },
     }
 }
 
 /// Runs a budgeted pipe operation: spends a unit of the cooperative budget, refunding it if
-/// the operation turns out to be pending.
+/// the operation turns out to be pending. `op` locks the pipe and releases it before
+/// returning; the wakers it hands back are dealt with after that.
 fn budgeted<T>(
     cx: &mut Context<'_>,
-    op: impl FnOnce(&mut Context<'_>) -> (Poll<T>, Option<Waker>),
+    op: impl FnOnce(&mut Context<'_>) -> (Poll<T>, Deferred),
 ) -> Poll<T> {
     let budget = ready!(coop::poll_proceed(cx));
-    let (res, waker) = op(cx);
-    wake(waker);
+    let (res, deferred) = op(cx);
+    deferred.run();
     if res.is_ready() {
         budget.made_progress();
     }
@@ -256,7 +304,7 @@ impl AsyncWrite for SimplexStream {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        wake(self.get_mut().close_write());
+        self.get_mut().close_write().run();
         Poll::Ready(Ok(()))
     }
 }
@@ -309,8 +357,8 @@ impl AsyncWrite for DuplexStream {
     /// Closes this stream's write direction: the peer reads end of file after the buffered
     /// bytes. Reading from this stream still works.
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let waker = lock(&self.write).close_write();
-        wake(waker);
+        let deferred = lock(&self.write).close_write();
+        deferred.run();
         Poll::Ready(Ok(()))
     }
 }
@@ -319,8 +367,18 @@ impl Drop for DuplexStream {
     fn drop(&mut self) {
         // The peer reads end of file, and its writes fail.
         let reader = lock(&self.write).close_write();
-        wake(reader);
         let writer = lock(&self.read).close_read();
-        wake(writer);
+        // Both directions are closed before any waker runs, and the writer's wake-up happens
+        // even if the reader's waker panics.
+        struct RunOnDrop(Option<Deferred>);
+        impl Drop for RunOnDrop {
+            fn drop(&mut self) {
+                if let Some(d) = self.0.take() {
+                    d.run();
+                }
+            }
+        }
+        let _writer = RunOnDrop(Some(writer));
+        reader.run();
     }
 }

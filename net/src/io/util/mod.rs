@@ -15,6 +15,7 @@ mod copy_buf;
 mod empty;
 mod fill_buf;
 mod flush;
+mod join;
 mod lines;
 mod mem;
 mod read;
@@ -43,8 +44,25 @@ pub use copy::copy;
 pub use copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
 pub use copy_buf::copy_buf;
 pub use empty::{empty, Empty};
+pub use join::{join, Join};
 pub use lines::{Lines, Split};
 pub use mem::{duplex, simplex, DuplexStream, SimplexStream};
 pub use repeat::{repeat, Repeat};
 pub use sink::{sink, Sink};
 pub use take::Take;
+
+/// Runs `op` again for as long as it fails with [`ErrorKind::Interrupted`]
+/// (std::io::ErrorKind::Interrupted): the loops that move "all of it" (`read_exact`,
+/// `write_all`, `read_to_end`, `copy`, ...) retry an interrupted read or write as tokio's and
+/// std's do, instead of failing.
+#[inline]
+pub(crate) fn retry_interrupted<T>(
+    mut op: impl FnMut() -> std::task::Poll<std::io::Result<T>>,
+) -> std::task::Poll<std::io::Result<T>> {
+    loop {
+        match op() {
+            std::task::Poll::Ready(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            res => return res,
+        }
+    }
+}

@@ -3,27 +3,34 @@
 
 use std::future::Future;
 use std::io;
+use std::marker::PhantomPinned;
 use std::mem::size_of;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use super::read_exact::eof;
-use crate::io::{AsyncRead, ReadBuf};
+use pin_project_lite::pin_project;
+
+use super::read_exact::poll_read_exact;
+use crate::io::AsyncRead;
 
 macro_rules! int_reader {
     ($($name:ident => $ty:ty, $from:ident;)*) => {$(
-        #[doc = concat!("Future for `AsyncReadExt::read_", stringify!($ty), "` (and its `_le` twin): reads a `", stringify!($ty), "`.")]
-        #[derive(Debug)]
-        #[must_use = "futures do nothing unless you `.await` or poll them"]
-        pub struct $name<R> {
-            reader: R,
-            buf: [u8; size_of::<$ty>()],
-            read: usize,
+        pin_project! {
+            #[doc = concat!("Future for `AsyncReadExt::read_", stringify!($ty), "` (and its `_le` twin): reads a `", stringify!($ty), "`.")]
+            #[derive(Debug)]
+            #[must_use = "futures do nothing unless you `.await` or poll them"]
+            pub struct $name<R> {
+                reader: R,
+                buf: [u8; size_of::<$ty>()],
+                read: usize,
+                #[pin]
+                _pin: PhantomPinned,
+            }
         }
 
         impl<R> $name<R> {
             pub(crate) fn new(reader: R) -> Self {
-                $name { reader, buf: [0; size_of::<$ty>()], read: 0 }
+                $name { reader, buf: [0; size_of::<$ty>()], read: 0, _pin: PhantomPinned }
             }
         }
 
@@ -31,17 +38,9 @@ macro_rules! int_reader {
             type Output = io::Result<$ty>;
 
             fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<$ty>> {
-                let this = self.get_mut();
-                while this.read < this.buf.len() {
-                    let mut buf = ReadBuf::new(&mut this.buf[this.read..]);
-                    ready!(Pin::new(&mut this.reader).poll_read(cx, &mut buf))?;
-                    let n = buf.filled().len();
-                    if n == 0 {
-                        return Poll::Ready(Err(eof()));
-                    }
-                    this.read += n;
-                }
-                Poll::Ready(Ok(<$ty>::$from(this.buf)))
+                let me = self.project();
+                ready!(poll_read_exact(Pin::new(me.reader), cx, me.buf, me.read))?;
+                Poll::Ready(Ok(<$ty>::$from(*me.buf)))
             }
         }
     )*};

@@ -4,18 +4,21 @@
 
 use std::future::Future;
 use std::io;
+use std::marker::PhantomPinned;
 use std::mem;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use super::utf8::{invalid_utf8, StringBuf};
+use pin_project_lite::pin_project;
+
+use super::utf8::StringBuf;
 use crate::io::AsyncBufRead;
 
 /// Appends bytes to `buf` up to and including `delim` or end of file; `read` counts the bytes
 /// appended so far (kept by the caller across polls). Returns the total and resets `read`.
 ///
 /// Every byte taken from the reader is in `buf` before the reader is told it was consumed, so
-/// dropping the caller between polls loses nothing.
+/// dropping the caller between polls loses nothing. Interrupted fills are retried.
 pub(crate) fn poll_read_until<R: AsyncBufRead + ?Sized>(
     mut reader: Pin<&mut R>,
     cx: &mut Context<'_>,
@@ -25,7 +28,10 @@ pub(crate) fn poll_read_until<R: AsyncBufRead + ?Sized>(
 ) -> Poll<io::Result<usize>> {
     loop {
         let (found, used) = {
-            let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
+            let available = match ready!(reader.as_mut().poll_fill_buf(cx)) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                res => res?,
+            };
             match available.iter().position(|&b| b == delim) {
                 Some(i) => {
                     buf.extend_from_slice(&available[..=i]);
@@ -46,14 +52,18 @@ pub(crate) fn poll_read_until<R: AsyncBufRead + ?Sized>(
     }
 }
 
-/// Future for [`AsyncBufReadExt::read_until`](super::AsyncBufReadExt::read_until).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct ReadUntil<'a, R: ?Sized> {
-    reader: &'a mut R,
-    delim: u8,
-    buf: &'a mut Vec<u8>,
-    read: usize,
+pin_project! {
+    /// Future for [`AsyncBufReadExt::read_until`](super::AsyncBufReadExt::read_until).
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct ReadUntil<'a, R: ?Sized> {
+        reader: &'a mut R,
+        delim: u8,
+        buf: &'a mut Vec<u8>,
+        read: usize,
+        #[pin]
+        _pin: PhantomPinned,
+    }
 }
 
 pub(crate) fn read_until<'a, R>(
@@ -69,6 +79,7 @@ where
         delim,
         buf,
         read: 0,
+        _pin: PhantomPinned,
     }
 }
 
@@ -76,24 +87,22 @@ impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadUntil<'_, R> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        poll_read_until(
-            Pin::new(&mut *this.reader),
-            cx,
-            this.delim,
-            this.buf,
-            &mut this.read,
-        )
+        let me = self.project();
+        poll_read_until(Pin::new(&mut **me.reader), cx, *me.delim, me.buf, me.read)
     }
 }
 
-/// Future for [`AsyncBufReadExt::read_line`](super::AsyncBufReadExt::read_line).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct ReadLine<'a, R: ?Sized> {
-    reader: &'a mut R,
-    buf: StringBuf<'a>,
-    read: usize,
+pin_project! {
+    /// Future for [`AsyncBufReadExt::read_line`](super::AsyncBufReadExt::read_line).
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct ReadLine<'a, R: ?Sized> {
+        reader: &'a mut R,
+        buf: StringBuf<'a>,
+        read: usize,
+        #[pin]
+        _pin: PhantomPinned,
+    }
 }
 
 pub(crate) fn read_line<'a, R>(reader: &'a mut R, buf: &'a mut String) -> ReadLine<'a, R>
@@ -104,6 +113,7 @@ where
         reader,
         buf: StringBuf::new(buf),
         read: 0,
+        _pin: PhantomPinned,
     }
 }
 
@@ -111,18 +121,14 @@ impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadLine<'_, R> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
+        let me = self.project();
         let res = ready!(poll_read_until(
-            Pin::new(&mut *this.reader),
+            Pin::new(&mut **me.reader),
             cx,
             b'\n',
-            this.buf.bytes_mut(),
-            &mut this.read,
+            me.buf.bytes_mut(),
+            me.read,
         ));
-        let valid = this.buf.finish();
-        Poll::Ready(match res {
-            Ok(_) if !valid => Err(invalid_utf8()),
-            res => res,
-        })
+        Poll::Ready(me.buf.finish(res, true))
     }
 }

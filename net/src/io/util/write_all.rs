@@ -3,9 +3,15 @@
 
 use std::future::Future;
 use std::io;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use bytes::Buf;
+use pin_project_lite::pin_project;
+
+use super::retry_interrupted;
+use super::write::poll_write_buf;
 use crate::io::AsyncWrite;
 
 pub(crate) fn write_zero() -> io::Error {
@@ -13,14 +19,14 @@ pub(crate) fn write_zero() -> io::Error {
 }
 
 /// Writes all of `*buf`, advancing it past what was written, so that a caller that keeps the
-/// slice across polls resumes where it stopped.
+/// slice across polls resumes where it stopped. Interrupted writes are retried.
 pub(crate) fn poll_write_all<W: AsyncWrite + ?Sized>(
     mut writer: Pin<&mut W>,
     cx: &mut Context<'_>,
     buf: &mut &[u8],
 ) -> Poll<io::Result<()>> {
     while !buf.is_empty() {
-        let n = ready!(writer.as_mut().poll_write(cx, buf))?;
+        let n = ready!(retry_interrupted(|| writer.as_mut().poll_write(cx, buf)))?;
         if n == 0 {
             return Poll::Ready(Err(write_zero()));
         }
@@ -29,53 +35,82 @@ pub(crate) fn poll_write_all<W: AsyncWrite + ?Sized>(
     Poll::Ready(Ok(()))
 }
 
-/// Future for [`AsyncWriteExt::write_all`](super::AsyncWriteExt::write_all).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct WriteAll<'a, W: ?Sized> {
-    writer: &'a mut W,
-    buf: &'a [u8],
+pin_project! {
+    /// Future for [`AsyncWriteExt::write_all`](super::AsyncWriteExt::write_all).
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct WriteAll<'a, W: ?Sized> {
+        writer: &'a mut W,
+        buf: &'a [u8],
+        #[pin]
+        _pin: PhantomPinned,
+    }
 }
 
 pub(crate) fn write_all<'a, W>(writer: &'a mut W, buf: &'a [u8]) -> WriteAll<'a, W>
 where
     W: AsyncWrite + Unpin + ?Sized,
 {
-    WriteAll { writer, buf }
+    WriteAll {
+        writer,
+        buf,
+        _pin: PhantomPinned,
+    }
 }
 
 impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteAll<'_, W> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        poll_write_all(Pin::new(&mut *this.writer), cx, &mut this.buf)
+        let me = self.project();
+        poll_write_all(Pin::new(&mut **me.writer), cx, me.buf)
     }
 }
 
-/// Future for [`AsyncWriteExt::write_all_buf`](super::AsyncWriteExt::write_all_buf).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct WriteAllBuf<'a, 'b, W: ?Sized> {
-    writer: &'a mut W,
-    buf: &'a mut &'b [u8],
+pin_project! {
+    /// Future for [`AsyncWriteExt::write_all_buf`](super::AsyncWriteExt::write_all_buf).
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct WriteAllBuf<'a, W, B> {
+        writer: &'a mut W,
+        buf: &'a mut B,
+        #[pin]
+        _pin: PhantomPinned,
+    }
 }
 
-pub(crate) fn write_all_buf<'a, 'b, W>(
-    writer: &'a mut W,
-    buf: &'a mut &'b [u8],
-) -> WriteAllBuf<'a, 'b, W>
+pub(crate) fn write_all_buf<'a, W, B>(writer: &'a mut W, buf: &'a mut B) -> WriteAllBuf<'a, W, B>
 where
-    W: AsyncWrite + Unpin + ?Sized,
+    W: AsyncWrite + Unpin,
+    B: Buf,
 {
-    WriteAllBuf { writer, buf }
+    WriteAllBuf {
+        writer,
+        buf,
+        _pin: PhantomPinned,
+    }
 }
 
-impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteAllBuf<'_, '_, W> {
+impl<W, B> Future for WriteAllBuf<'_, W, B>
+where
+    W: AsyncWrite + Unpin,
+    B: Buf,
+{
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        poll_write_all(Pin::new(&mut *this.writer), cx, this.buf)
+        let me = self.project();
+        let mut writer = Pin::new(&mut **me.writer);
+        while me.buf.has_remaining() {
+            let n = ready!(retry_interrupted(|| poll_write_buf(
+                writer.as_mut(),
+                cx,
+                &mut **me.buf
+            )))?;
+            if n == 0 {
+                return Poll::Ready(Err(write_zero()));
+            }
+        }
+        Poll::Ready(Ok(()))
     }
 }

@@ -3,27 +3,34 @@
 
 use std::future::Future;
 use std::io;
+use std::marker::PhantomPinned;
 use std::mem::size_of;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
-use super::write_all::write_zero;
+use pin_project_lite::pin_project;
+
+use super::write_all::poll_write_all;
 use crate::io::AsyncWrite;
 
 macro_rules! int_writer {
     ($($name:ident => $ty:ty, $to:ident;)*) => {$(
-        #[doc = concat!("Future for `AsyncWriteExt::write_", stringify!($ty), "` (and its `_le` twin): writes a `", stringify!($ty), "`.")]
-        #[derive(Debug)]
-        #[must_use = "futures do nothing unless you `.await` or poll them"]
-        pub struct $name<W> {
-            writer: W,
-            buf: [u8; size_of::<$ty>()],
-            written: usize,
+        pin_project! {
+            #[doc = concat!("Future for `AsyncWriteExt::write_", stringify!($ty), "` (and its `_le` twin): writes a `", stringify!($ty), "`.")]
+            #[derive(Debug)]
+            #[must_use = "futures do nothing unless you `.await` or poll them"]
+            pub struct $name<W> {
+                writer: W,
+                buf: [u8; size_of::<$ty>()],
+                written: usize,
+                #[pin]
+                _pin: PhantomPinned,
+            }
         }
 
         impl<W> $name<W> {
             pub(crate) fn new(writer: W, n: $ty) -> Self {
-                $name { writer, buf: n.$to(), written: 0 }
+                $name { writer, buf: n.$to(), written: 0, _pin: PhantomPinned }
             }
         }
 
@@ -31,15 +38,11 @@ macro_rules! int_writer {
             type Output = io::Result<()>;
 
             fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                let this = self.get_mut();
-                while this.written < this.buf.len() {
-                    let n = ready!(Pin::new(&mut this.writer).poll_write(cx, &this.buf[this.written..]))?;
-                    if n == 0 {
-                        return Poll::Ready(Err(write_zero()));
-                    }
-                    this.written += n;
-                }
-                Poll::Ready(Ok(()))
+                let me = self.project();
+                let mut rest = &me.buf[*me.written..];
+                let res = poll_write_all(Pin::new(me.writer), cx, &mut rest);
+                *me.written = me.buf.len() - rest.len();
+                res
             }
         }
     )*};
