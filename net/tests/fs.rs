@@ -383,6 +383,15 @@ fn drop_with_a_blocked_write_does_not_wait_and_loses_nothing() {
         let (mut reader, writer) = pipe();
         let data: Vec<u8> = (0..1 << 20).map(|i: u32| (i % 253) as u8).collect();
         let expected = data.clone();
+        // The reader starts only once the task is done, or after 10 s if the drop blocks (so
+        // that a failing test fails instead of hanging).
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let reader = std::thread::spawn(move || {
+            let blocked = done_rx.recv_timeout(Duration::from_secs(10)).is_err();
+            let mut got = Vec::new();
+            std::io::Read::read_to_end(&mut reader, &mut got).unwrap();
+            (blocked, got)
+        });
         rt.block_on(async move {
             runtime::spawn(async move {
                 let mut file = File::from_std(writer);
@@ -397,10 +406,11 @@ fn drop_with_a_blocked_write_does_not_wait_and_loses_nothing() {
             .await
             .unwrap();
         });
+        let _ = done_tx.send(());
         // Only now does anyone read: every byte arrives, then the end (the write end was
         // closed by the blocking write once it finished).
-        let mut got = Vec::new();
-        std::io::Read::read_to_end(&mut reader, &mut got).unwrap();
+        let (blocked, got) = reader.join().unwrap();
+        assert!(!blocked, "dropping the file waited for its write");
         assert_eq!(got.len(), expected.len());
         assert!(got == expected);
         drop(rt);
