@@ -1,15 +1,33 @@
-//! Running blocking work (name resolution, stdio) off the runtime's workers.
+//! Running blocking work (name resolution, stdio, the file system) off the runtime's workers.
 //!
 //! This crate does not know the scheduler; the runtime installs a hook that hands a closure
-//! to its blocking pool. Without one (or outside a runtime) the closure gets a thread of its
-//! own, so resolution never runs on a worker either way.
+//! to its blocking pool. The hook tells the two ways it can refuse apart: there is no runtime
+//! on this thread (the closure comes back), or the runtime's pool has shut down (the closure
+//! was dropped without running).
+//!
+//! Two policies sit on top:
+//! * `spawn` / `run` (name lookups, stdio): without a runtime the closure gets a thread of
+//!   its own, so the work never runs on a worker either way;
+//! * `spawn_in_runtime` (`fs`, as tokio's): a runtime is required (its absence is a panic
+//!   that says how to get one), and a shut-down runtime is an error the caller reports.
 
 use std::io;
 use std::sync::OnceLock;
 
-/// Hands `work` to the current runtime's blocking pool; returns it back if there is none.
-pub type SpawnBlocking =
-    fn(Box<dyn FnOnce() + Send + 'static>) -> Result<(), Box<dyn FnOnce() + Send + 'static>>;
+/// A piece of blocking work, boxed for the hook.
+pub type Work = Box<dyn FnOnce() + Send + 'static>;
+
+/// Why the hook did not queue a piece of work.
+pub enum Refused {
+    /// There is no runtime on this thread: the work comes back to the caller.
+    NoRuntime(Work),
+    /// The runtime's blocking pool has shut down: the work was dropped without running.
+    ShutDown,
+}
+
+/// Hands `work` to the current runtime's blocking pool. With `mandatory`, the work runs even
+/// if the runtime begins to shut down before it starts (it was queued before shutdown).
+pub type SpawnBlocking = fn(work: Work, mandatory: bool) -> Result<(), Refused>;
 
 static SPAWN_BLOCKING: OnceLock<SpawnBlocking> = OnceLock::new();
 
@@ -33,24 +51,73 @@ pub(crate) fn cancelled() -> io::Error {
     io::Error::other("the blocking work was cancelled before it ran: the runtime is shutting down")
 }
 
+/// Boxes `f` so that its result is sent on the returned channel. `f` is consumed (and with it
+/// everything it captured) before the result is sent, so a receiver that has the result knows
+/// the closure holds nothing any more.
+fn boxed<R: Send + 'static>(
+    f: impl FnOnce() -> R + Send + 'static,
+) -> (Work, runtime_sync::oneshot::Receiver<R>) {
+    let (tx, rx) = runtime_sync::oneshot::channel();
+    let work: Work = Box::new(move || {
+        let _ = tx.send(f());
+    });
+    (work, rx)
+}
+
+/// Offers `work` to the runtime's hook.
+fn offer(work: Work, mandatory: bool) -> Result<(), Refused> {
+    match SPAWN_BLOCKING.get() {
+        Some(hook) => hook(work, mandatory),
+        None => Err(Refused::NoRuntime(work)),
+    }
+}
+
 /// Starts `f` on the blocking pool (or a thread of its own); its result arrives on the
 /// returned channel (closed without a value if the runtime cancelled it).
 pub(crate) fn spawn<R: Send + 'static>(
     f: impl FnOnce() -> R + Send + 'static,
 ) -> runtime_sync::oneshot::Receiver<R> {
-    let (tx, rx) = runtime_sync::oneshot::channel();
-    let work: Box<dyn FnOnce() + Send> = Box::new(move || {
-        let _ = tx.send(f());
-    });
-    let work = match SPAWN_BLOCKING.get() {
-        Some(hook) => hook(work).err(),
-        None => Some(work),
-    };
-    if let Some(work) = work {
+    let (work, rx) = boxed(f);
+    if let Err(Refused::NoRuntime(work)) = offer(work, false) {
         std::thread::Builder::new()
             .name("runtime-blocking".into())
             .spawn(work)
             .expect("failed to start a thread for blocking work");
     }
     rx
+}
+
+/// The runtime's blocking pool has shut down; the work was not started.
+#[derive(Debug)]
+pub(crate) struct ShutDown;
+
+/// Starts `f` on the current runtime's blocking pool; its result arrives on the returned
+/// channel (closed without a value if the runtime cancelled the work before it ran, or if `f`
+/// panicked). With `mandatory`, the work runs even if shutdown begins after this call.
+///
+/// Costs one boxed closure and one wake-up of the receiver.
+///
+/// # Errors
+///
+/// [`ShutDown`] if the runtime's pool has shut down (`f` was dropped without running).
+///
+/// # Panics
+///
+/// Panics if there is no runtime on this thread: `what` names the API for the message.
+pub(crate) fn spawn_in_runtime<R: Send + 'static>(
+    what: &str,
+    mandatory: bool,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> Result<runtime_sync::oneshot::Receiver<R>, ShutDown> {
+    let (work, rx) = boxed(f);
+    match offer(work, mandatory) {
+        Ok(()) => Ok(rx),
+        Err(Refused::ShutDown) => Err(ShutDown),
+        Err(Refused::NoRuntime(_)) => panic!(
+            "{what} needs a runtime: it runs blocking calls on the runtime's blocking pool, and \
+             there is no runtime on this thread. Call it from inside a task, \
+             `Runtime::block_on` or `#[runtime::main]`, or enter a runtime first with \
+             `Runtime::enter()` / `Handle::enter()`"
+        ),
+    }
 }

@@ -1,5 +1,5 @@
 //! I/O for `runtime`: the mio-driven reactor, the io traits and utilities, TCP, UDP and Unix
-//! sockets, and signals.
+//! sockets, signals, and the file system.
 //!
 //! The crate sits between `runtime-sync` and `runtime` in the workspace graph
 //! (`runtime-sync` ← `runtime-net` ← `runtime`); `runtime` re-exports its modules as
@@ -14,6 +14,7 @@
 //!   [`unix::AsyncFd`](io::unix::AsyncFd), which need the reactor.
 //! * [`net`]: sockets, registered with the reactor of the runtime they are created in.
 //! * [`signal`]: `ctrl_c` and Unix signals.
+//! * [`fs`]: the file system, on the runtime's blocking pool (through the runtime's hook).
 //! * the reactor itself (`driver`, for the runtime's use): a mio `Poll` and the table of
 //!   registrations; see its module docs for the contract.
 
@@ -24,6 +25,7 @@
 pub mod blocking;
 #[doc(hidden)]
 pub mod driver;
+pub mod fs;
 pub mod io;
 pub mod net;
 pub mod signal;

@@ -27,6 +27,8 @@
 //!   [`broadcast`](sync::broadcast);
 //! * [`time`]: [`sleep`](time::sleep), [`timeout`](time::timeout),
 //!   [`interval`](time::interval), and a clock that tests can pause and advance;
+//! * [`fs`]: the file system ([`fs::read`], [`fs::File`], [`fs::read_dir`], ...), on the
+//!   blocking pool;
 //! * [`io`]: the async io traits and utilities ([`AsyncReadExt`](io::AsyncReadExt),
 //!   [`BufReader`](io::BufReader), [`copy`](io::copy), [`duplex`](io::duplex), ...);
 //! * the macros [`select!`], [`join!`], [`try_join!`], [`pin!`] and [`task_local!`];
@@ -56,6 +58,29 @@ pub mod task;
 /// `runtime-net` crate docs for the contract.
 pub mod net {
     pub use runtime_net::net::*;
+}
+
+/// Asynchronous file system access: the async `std::fs` (`read`, `write`, `read_dir`,
+/// [`File`](fs::File), [`OpenOptions`](fs::OpenOptions), ...), run on the runtime's blocking
+/// pool.
+///
+/// Every call needs a runtime (with or without its drivers). See the `runtime-net` crate's
+/// `fs` module docs for the contract (`File`'s write-behind buffer, batched `read_dir`,
+/// errors after shutdown).
+///
+/// ```
+/// # #[runtime::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let dir = std::env::temp_dir().join(format!("runtime-fs-doc-{}", std::process::id()));
+/// runtime::fs::create_dir_all(&dir).await?;
+/// runtime::fs::write(dir.join("hello.txt"), b"hello").await?;
+/// assert_eq!(runtime::fs::read(dir.join("hello.txt")).await?, b"hello");
+/// runtime::fs::remove_dir_all(&dir).await?;
+/// # Ok(())
+/// # }
+/// ```
+pub mod fs {
+    pub use runtime_net::fs::*;
 }
 
 /// Asynchronous signal handling: [`ctrl_c`](signal::ctrl_c) and, on Unix,

@@ -602,14 +602,27 @@ impl fmt::Debug for Builder {
 
 /// `runtime-net`'s blocking hook: the current runtime's blocking pool, if there is one.
 fn spawn_blocking_for_net(
-    work: Box<dyn FnOnce() + Send + 'static>,
-) -> Result<(), Box<dyn FnOnce() + Send + 'static>> {
-    match super::context::with_current(|handle| handle.clone()) {
-        Ok(handle) => {
-            drop(handle.spawn_blocking(work));
-            Ok(())
-        }
-        Err(_) => Err(work),
+    work: runtime_net::blocking::Work,
+    mandatory: bool,
+) -> Result<(), runtime_net::blocking::Refused> {
+    use runtime_net::blocking::Refused;
+
+    // The closure below runs only if there is a current runtime; otherwise the work comes back.
+    let mut work = Some(work);
+    let queued = super::context::with_current(|handle| {
+        let work = work
+            .take()
+            .expect("the blocking hook's work was taken twice");
+        handle
+            .blocking_spawner()
+            .spawn_for_hook(handle, work, mandatory)
+    });
+    match queued {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Refused::ShutDown),
+        Err(_) => Err(Refused::NoRuntime(
+            work.expect("the blocking hook's work was not taken without a runtime"),
+        )),
     }
 }
 

@@ -88,6 +88,9 @@ struct Task {
     /// shutdown begins before the thread gets to it. Tasks waiting for a thread at the cap
     /// are cancelled at shutdown instead.
     dispatched: bool,
+    /// Counted as blocking work in flight (a paused clock waits for it): every task but the
+    /// scheduler's own workers.
+    counted: bool,
 }
 
 struct Shared {
@@ -271,22 +274,54 @@ impl Spawner {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (task, join) = task::unowned(BlockingTask::new(func), BlockingSchedule, Id::next());
-        let task = Task {
-            task,
-            mandatory,
-            dispatched: false,
-        };
-        if let Err(err) = self.spawn_task(task, rt) {
-            panic!(
-                "the blocking pool has no thread and the OS refused to start one: {err}. \
-                 Lower `max_blocking_threads` or raise the process's thread limit"
-            );
-        }
-        join
+        self.spawn_blocking_reporting(rt, func, mandatory, !mandatory)
+            .0
     }
 
-    fn spawn_task(&self, mut task: Task, rt: &scheduler::Handle) -> io::Result<()> {
+    /// Queues a closure for `runtime-net`'s blocking hook (name lookups, stdio, fs), which
+    /// tells a shut-down pool apart: returns `false` if shutdown had begun, in which case the
+    /// closure was dropped without running.
+    #[track_caller]
+    pub(crate) fn spawn_for_hook<F>(&self, rt: &scheduler::Handle, func: F, mandatory: bool) -> bool
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.spawn_blocking_reporting(rt, func, mandatory, true).1
+    }
+
+    /// Queues `func`; the `bool` is `false` if the pool had shut down (the task is cancelled).
+    #[track_caller]
+    fn spawn_blocking_reporting<F, R>(
+        &self,
+        rt: &scheduler::Handle,
+        func: F,
+        mandatory: bool,
+        counted: bool,
+    ) -> (JoinHandle<R>, bool)
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (task, join) = task::unowned(BlockingTask::new(func), BlockingSchedule, Id::next());
+        match self.spawn_task(
+            Task {
+                task,
+                mandatory,
+                counted,
+                dispatched: false,
+            },
+            rt,
+        ) {
+            Ok(queued) => (join, queued),
+            Err(err) => panic!(
+                "the blocking pool has no thread and the OS refused to start one: {err}. \
+                 Lower `max_blocking_threads` or raise the process's thread limit"
+            ),
+        }
+    }
+
+    /// Queues `task`; `Ok(false)` if shutdown had begun and the task was cancelled instead.
+    fn spawn_task(&self, mut task: Task, rt: &scheduler::Handle) -> io::Result<bool> {
         let mut shared = self.inner.shared.lock();
         if shared.shutdown {
             drop(shared);
@@ -294,9 +329,9 @@ impl Spawner {
             // shutdown it would take part in is already under way without it); its
             // JoinHandle reports it cancelled.
             task.task.shutdown();
-            return Ok(());
+            return Ok(false);
         }
-        if COUNT_IN_FLIGHT && !task.mandatory {
+        if COUNT_IN_FLIGHT && task.counted {
             // Relaxed: read under no lock by a paused clock's idle check, which is a hint
             // backed by a periodic re-check.
             self.inner.in_flight.fetch_add(1, Relaxed);
@@ -308,12 +343,12 @@ impl Spawner {
             task.dispatched = true;
             shared.queue.push_back(task);
             self.inner.condvar.notify_one();
-            return Ok(());
+            return Ok(true);
         }
         if shared.num_th == self.inner.config.thread_cap {
             // At the cap: the task waits for a busy thread to finish.
             shared.queue.push_back(task);
-            return Ok(());
+            return Ok(true);
         }
         // A new thread for this task (if the OS agrees; otherwise it waits like one at the cap).
         task.dispatched = true;
@@ -328,7 +363,7 @@ impl Spawner {
                 shared.num_th += 1;
                 shared.next_worker_id += 1;
                 shared.worker_threads.insert(id, handle);
-                Ok(())
+                Ok(true)
             }
             // Some thread will get to the queued task.
             Err(_) if shared.num_th > 0 => {
@@ -336,13 +371,13 @@ impl Spawner {
                 if let Some(task) = shared.queue.back_mut() {
                     task.dispatched = false;
                 }
-                Ok(())
+                Ok(true)
             }
             Err(err) => {
                 // Nobody will ever run it: take it back out and cancel it before reporting.
                 if let Some(task) = shared.queue.pop_back() {
                     drop(shared);
-                    if COUNT_IN_FLIGHT && !task.mandatory {
+                    if COUNT_IN_FLIGHT && task.counted {
                         self.inner.in_flight.fetch_sub(1, Relaxed);
                     }
                     task.task.shutdown();
@@ -395,14 +430,14 @@ impl Inner {
             // were still waiting for a thread).
             while let Some(task) = shared.queue.pop_front() {
                 let cancel = shared.shutdown && !task.mandatory && !task.dispatched;
-                let mandatory = task.mandatory;
+                let counted = task.counted;
                 drop(shared);
                 if cancel {
                     task.task.shutdown();
                 } else {
                     task.task.run();
                 }
-                if COUNT_IN_FLIGHT && !mandatory {
+                if COUNT_IN_FLIGHT && counted {
                     self.blocking_work_done(rt);
                 }
                 shared = self.shared.lock();
