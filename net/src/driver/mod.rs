@@ -70,6 +70,11 @@ pub(crate) struct Inner {
     is_shutdown: AtomicBool,
 }
 
+// The table's lock is only held for slab inserts, removals and lookups, never while user code
+// runs: a caught panic cannot leave it half-updated.
+impl std::panic::UnwindSafe for Inner {}
+impl std::panic::RefUnwindSafe for Inner {}
+
 struct Slot {
     io: Arc<ScheduledIo>,
     generation: u32,

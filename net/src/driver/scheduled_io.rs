@@ -254,6 +254,12 @@ impl ScheduledIo {
     }
 }
 
+// A panic in a waker's `clone` (the only user code that runs under the waiters' lock) leaves
+// the old waker in place and the lock released (parking_lot does not poison): the state stays
+// consistent, so a socket observed across a caught panic behaves as before it.
+impl std::panic::UnwindSafe for ScheduledIo {}
+impl std::panic::RefUnwindSafe for ScheduledIo {}
+
 impl Drop for ScheduledIo {
     fn drop(&mut self) {
         // Nobody can be waiting (the registration is gone), but wake anyone left anyway.

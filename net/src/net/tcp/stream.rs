@@ -295,11 +295,9 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<usize>> {
-        // Peeking is rare: zeroing the unfilled part first keeps it free of `unsafe`.
-        let n = std::task::ready!(self.io.registration().poll_io(cx, Direction::Read, || self
-            .io
-            .peek(buf.initialize_unfilled())))?;
-        buf.advance(n);
+        let n = std::task::ready!(self.io.registration().poll_io(cx, Direction::Read, || {
+            crate::net::buf::recv_into_read_buf(buf, |b| self.io.peek(b), |n| *n)
+        }))?;
         Poll::Ready(Ok(n))
     }
 
