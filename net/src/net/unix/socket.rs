@@ -67,8 +67,7 @@ impl UnixSocket {
     pub fn listen(self, backlog: u32) -> io::Result<UnixListener> {
         if self.is_datagram()? {
             return Err(io::Error::other(
-                "listen cannot be called on a datagram socket: make it with \
-                 `UnixSocket::new_stream`",
+                "listen cannot be called on a datagram socket",
             ));
         }
         self.inner
@@ -90,8 +89,7 @@ impl UnixSocket {
     pub async fn connect(self, path: impl AsRef<Path>) -> io::Result<UnixStream> {
         if self.is_datagram()? {
             return Err(io::Error::other(
-                "connect cannot be called on a datagram socket: use `datagram()` and then \
-                 `UnixDatagram::connect`",
+                "connect cannot be called on a datagram socket",
             ));
         }
         match self.inner.connect(&socket2::SockAddr::unix(path)?) {
@@ -117,8 +115,7 @@ impl UnixSocket {
     pub fn datagram(self) -> io::Result<UnixDatagram> {
         if !self.is_datagram()? {
             return Err(io::Error::other(
-                "datagram cannot be called on a stream socket: make it with \
-                 `UnixSocket::new_datagram`",
+                "datagram cannot be called on a stream socket",
             ));
         }
         // SAFETY: `into_raw_fd` hands over ownership of the open socket.

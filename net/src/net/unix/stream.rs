@@ -79,6 +79,7 @@ impl UnixStream {
         Ok(stream)
     }
 
+    #[track_caller]
     pub(crate) fn new(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream {
             io: PollEvented::new(stream)?,
