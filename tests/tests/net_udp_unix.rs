@@ -195,7 +195,8 @@ both_flavors! {
         within(LIMIT, move || rt.block_on(async {
             let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
             a.set_nonblocking(true).unwrap();
-            let fd = AsyncFd::new(a).unwrap();
+            // SAFETY: `fd` owns the stream, so the descriptor stays open while registered.
+            let fd = unsafe { AsyncFd::register(a) }.unwrap();
             let writer = std::thread::spawn(move || {
                 std::thread::sleep(Duration::from_millis(50));
                 b.write_all(b"raw").unwrap();

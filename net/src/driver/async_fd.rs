@@ -19,7 +19,8 @@ use super::scheduled_io::{Direction, ReadyEvent};
 ///
 /// # async fn run(pipe: std::os::unix::net::UnixStream) -> std::io::Result<()> {
 /// pipe.set_nonblocking(true)?;
-/// let fd = AsyncFd::new(pipe)?;
+/// // SAFETY: `fd` owns the stream, so the descriptor stays open while it is registered.
+/// let fd = unsafe { AsyncFd::register(pipe)? };
 /// let mut buf = [0; 64];
 /// let n = loop {
 ///     let mut guard = fd.readable().await?;
@@ -41,38 +42,61 @@ pub struct AsyncFd<T: AsRawFd> {
 /// [`AsyncFd::readable`] and friends. If the operation then returns `WouldBlock`, call
 /// [`clear_ready`](Self::clear_ready) (or use [`try_io`](Self::try_io), which does) so the next
 /// wait really waits.
+#[must_use = "the guard says whether the readiness it saw is cleared: call `clear_ready`, `retain_ready` or `try_io`"]
 pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
     fd: &'a AsyncFd<T>,
     event: Option<ReadyEvent>,
 }
 
 /// The same, with mutable access to the inner value.
+#[must_use = "the guard says whether the readiness it saw is cleared: call `clear_ready`, `retain_ready` or `try_io`"]
 pub struct AsyncFdReadyMutGuard<'a, T: AsRawFd> {
     fd: &'a mut AsyncFd<T>,
     event: Option<ReadyEvent>,
 }
 
-/// The error of [`AsyncFd::try_new`]: the registration failed; the value is handed back.
-#[derive(Debug)]
-pub struct AsyncFdTryNewError<T> {
+/// The error of [`AsyncFd::register`] and [`AsyncFd::register_with_interest`]: the
+/// registration failed; the value is handed back with the cause.
+pub struct AsyncFdRegisterError<T> {
     inner: T,
     cause: io::Error,
 }
 
-impl<T> AsyncFdTryNewError<T> {
+/// The old name of [`AsyncFdRegisterError`].
+#[doc(hidden)]
+#[deprecated(note = "use `AsyncFdRegisterError` instead")]
+pub type AsyncFdTryNewError<T> = AsyncFdRegisterError<T>;
+
+impl<T> AsyncFdRegisterError<T> {
     /// The value and the error.
     pub fn into_parts(self) -> (T, io::Error) {
         (self.inner, self.cause)
     }
 }
 
-impl<T> std::fmt::Display for AsyncFdTryNewError<T> {
+impl<T> std::fmt::Display for AsyncFdRegisterError<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.cause.fmt(f)
     }
 }
 
-impl<T: std::fmt::Debug> std::error::Error for AsyncFdTryNewError<T> {}
+impl<T> std::fmt::Debug for AsyncFdRegisterError<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.cause, f)
+    }
+}
+
+impl<T> std::error::Error for AsyncFdRegisterError<T> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.cause)
+    }
+}
+
+impl<T> From<AsyncFdRegisterError<T>> for io::Error {
+    fn from(e: AsyncFdRegisterError<T>) -> io::Error {
+        e.cause
+    }
+}
 
 /// The error of a guard's `try_io` that found the descriptor not ready after all.
 #[derive(Debug)]
@@ -81,40 +105,112 @@ pub struct TryIoError(());
 impl<T: AsRawFd> AsyncFd<T> {
     /// Registers `inner` for reading and writing with the current reactor.
     ///
+    /// # Safety
+    ///
+    /// The descriptor `inner.as_raw_fd()` returns must be open, and stay open and refer to the
+    /// same open file description until the `AsyncFd` is dropped, forgotten or unwrapped with
+    /// [`into_inner`](Self::into_inner); every call to `as_raw_fd` on it must return that
+    /// same descriptor meanwhile. (Otherwise the reactor could report, or deregister, a
+    /// descriptor that by then belongs to something else.)
+    ///
+    /// # Errors
+    ///
+    /// If the reactor refuses the descriptor (`inner` comes back in the error).
+    ///
     /// # Panics
     ///
     /// Outside a runtime, or on one built without `enable_io()`.
     #[track_caller]
-    pub fn new(inner: T) -> io::Result<AsyncFd<T>> {
-        AsyncFd::with_interest(inner, Interest::READABLE | Interest::WRITABLE)
+    pub unsafe fn register(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        // SAFETY: the caller upholds `register_with_interest`'s contract (the same as ours).
+        unsafe { AsyncFd::register_with_interest(inner, Interest::READABLE | Interest::WRITABLE) }
     }
 
-    /// Registers `inner` for `interest`.
+    /// Registers `inner` for `interest` with the current reactor.
+    ///
+    /// # Safety
+    ///
+    /// As [`register`](Self::register).
+    ///
+    /// # Errors
+    ///
+    /// If the reactor refuses the descriptor (`inner` comes back in the error).
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, or on one built without `enable_io()`.
     #[track_caller]
-    pub fn with_interest(inner: T, interest: Interest) -> io::Result<AsyncFd<T>> {
-        AsyncFd::try_with_interest(inner, interest).map_err(|e| e.cause)
-    }
-
-    /// Like [`new`](Self::new), handing `inner` back on failure.
-    #[track_caller]
-    pub fn try_new(inner: T) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
-        AsyncFd::try_with_interest(inner, Interest::READABLE | Interest::WRITABLE)
-    }
-
-    /// Like [`with_interest`](Self::with_interest), handing `inner` back on failure.
-    #[track_caller]
-    pub fn try_with_interest(
+    pub unsafe fn register_with_interest(
         inner: T,
         interest: Interest,
-    ) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
+    ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
         let fd = inner.as_raw_fd();
         match Registration::new_current(&mut mio::unix::SourceFd(&fd), interest) {
             Ok(registration) => Ok(AsyncFd {
                 registration,
                 inner: Some(inner),
             }),
-            Err(cause) => Err(AsyncFdTryNewError { inner, cause }),
+            Err(cause) => Err(AsyncFdRegisterError { inner, cause }),
         }
+    }
+
+    /// Registers `inner` for reading and writing.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, or on one built without `enable_io()`.
+    #[track_caller]
+    #[deprecated(
+        note = "unsound without I/O safety (the descriptor may close while registered): use the unsafe `AsyncFd::register` and uphold its contract"
+    )]
+    pub fn new(inner: T) -> io::Result<AsyncFd<T>> {
+        // SAFETY: not upheld by the type system; hence the deprecation (as in tokio).
+        unsafe { Ok(AsyncFd::register(inner)?) }
+    }
+
+    /// Registers `inner` for `interest`.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, or on one built without `enable_io()`.
+    #[track_caller]
+    #[deprecated(
+        note = "unsound without I/O safety (the descriptor may close while registered): use the unsafe `AsyncFd::register_with_interest` and uphold its contract"
+    )]
+    pub fn with_interest(inner: T, interest: Interest) -> io::Result<AsyncFd<T>> {
+        // SAFETY: not upheld by the type system; hence the deprecation (as in tokio).
+        unsafe { Ok(AsyncFd::register_with_interest(inner, interest)?) }
+    }
+
+    /// Like [`new`](Self::new), handing `inner` back on failure.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, or on one built without `enable_io()`.
+    #[track_caller]
+    #[deprecated(
+        note = "unsound without I/O safety (the descriptor may close while registered): use the unsafe `AsyncFd::register` and uphold its contract"
+    )]
+    pub fn try_new(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        // SAFETY: not upheld by the type system; hence the deprecation (as in tokio).
+        unsafe { AsyncFd::register(inner) }
+    }
+
+    /// Like [`with_interest`](Self::with_interest), handing `inner` back on failure.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, or on one built without `enable_io()`.
+    #[track_caller]
+    #[deprecated(
+        note = "unsound without I/O safety (the descriptor may close while registered): use the unsafe `AsyncFd::register_with_interest` and uphold its contract"
+    )]
+    pub fn try_with_interest(
+        inner: T,
+        interest: Interest,
+    ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        // SAFETY: not upheld by the type system; hence the deprecation (as in tokio).
+        unsafe { AsyncFd::register_with_interest(inner, interest) }
     }
 
     /// The inner value.
@@ -158,6 +254,30 @@ impl<T: AsRawFd> AsyncFd<T> {
     ) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
         let event = std::task::ready!(self.registration.poll_ready(cx, Direction::Write))?;
         Poll::Ready(Ok(AsyncFdReadyGuard {
+            fd: self,
+            event: Some(event),
+        }))
+    }
+
+    /// Polls for read readiness, with mutable access in the guard.
+    pub fn poll_read_ready_mut<'a>(
+        &'a mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
+        let event = std::task::ready!(self.registration.poll_ready(cx, Direction::Read))?;
+        Poll::Ready(Ok(AsyncFdReadyMutGuard {
+            fd: self,
+            event: Some(event),
+        }))
+    }
+
+    /// Polls for write readiness, with mutable access in the guard.
+    pub fn poll_write_ready_mut<'a>(
+        &'a mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
+        let event = std::task::ready!(self.registration.poll_ready(cx, Direction::Write))?;
+        Poll::Ready(Ok(AsyncFdReadyMutGuard {
             fd: self,
             event: Some(event),
         }))
@@ -214,11 +334,62 @@ impl<T: AsRawFd> AsyncFd<T> {
             .async_io(interest, || f(self.get_ref()))
             .await
     }
+
+    /// Waits for `interest` and runs `f` (with mutable access) until it stops returning
+    /// `WouldBlock`.
+    pub async fn async_io_mut<R>(
+        &mut self,
+        interest: Interest,
+        mut f: impl FnMut(&mut T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let AsyncFd {
+            registration,
+            inner,
+        } = self;
+        registration
+            .async_io(interest, || {
+                f(inner.as_mut().expect("AsyncFd without its value"))
+            })
+            .await
+    }
+
+    /// Runs `f` if the descriptor is ready for `interest` now; `WouldBlock` otherwise. If `f`
+    /// returns `WouldBlock`, the readiness is cleared, so the next wait really waits.
+    pub fn try_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.registration.try_io(interest, || f(self.get_ref()))
+    }
+
+    /// [`try_io`](Self::try_io) with mutable access.
+    pub fn try_io_mut<R>(
+        &mut self,
+        interest: Interest,
+        f: impl FnOnce(&mut T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let AsyncFd {
+            registration,
+            inner,
+        } = self;
+        registration.try_io(interest, || {
+            f(inner.as_mut().expect("AsyncFd without its value"))
+        })
+    }
 }
 
 impl<T: AsRawFd> AsRawFd for AsyncFd<T> {
     fn as_raw_fd(&self) -> RawFd {
         self.get_ref().as_raw_fd()
+    }
+}
+
+impl<T: AsRawFd> std::os::fd::AsFd for AsyncFd<T> {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        // SAFETY: `register`'s contract keeps the descriptor open while `self` lives, which
+        // the borrow cannot outlive.
+        unsafe { std::os::fd::BorrowedFd::borrow_raw(self.as_raw_fd()) }
     }
 }
 
@@ -241,6 +412,14 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     pub fn clear_ready(&mut self) {
         if let Some(event) = self.event.take() {
             self.fd.registration.clear_readiness(event);
+        }
+    }
+
+    /// Forgets only the kinds of readiness in `ready` (for example `Ready::READABLE` after a
+    /// read got `WouldBlock`, keeping `WRITABLE`); the guard then reports the rest.
+    pub fn clear_ready_matching(&mut self, ready: Ready) {
+        if let Some(event) = self.event.take() {
+            self.event = clear_matching(&self.fd.registration, event, ready);
         }
     }
 
@@ -288,6 +467,13 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
         }
     }
 
+    /// Forgets only the kinds of readiness in `ready`; the guard then reports the rest.
+    pub fn clear_ready_matching(&mut self, ready: Ready) {
+        if let Some(event) = self.event.take() {
+            self.event = clear_matching(&self.fd.registration, event, ready);
+        }
+    }
+
     /// Keeps the readiness.
     pub fn retain_ready(&mut self) {
         self.event = None;
@@ -313,8 +499,56 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
         }
     }
 
+    /// The `AsyncFd`.
+    pub fn get_ref(&self) -> &AsyncFd<T> {
+        self.fd
+    }
+
+    /// The `AsyncFd`, mutably.
+    pub fn get_mut(&mut self) -> &mut AsyncFd<T> {
+        self.fd
+    }
+
+    /// The inner value.
+    pub fn get_inner(&self) -> &T {
+        self.fd.get_ref()
+    }
+
     /// The inner value, mutably.
     pub fn get_inner_mut(&mut self) -> &mut T {
         self.fd.get_mut()
+    }
+}
+
+/// Clears `ready ∩ event.ready` in the registration; returns what the guard still holds.
+fn clear_matching(
+    registration: &Registration,
+    event: ReadyEvent,
+    ready: Ready,
+) -> Option<ReadyEvent> {
+    registration.clear_readiness(ReadyEvent {
+        ready: event.ready & ready,
+        ..event
+    });
+    let left = event.ready - ready;
+    (!left.is_empty()).then_some(ReadyEvent {
+        ready: left,
+        ..event
+    })
+}
+
+impl<T: AsRawFd + std::fmt::Debug> std::fmt::Debug for AsyncFdReadyGuard<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadyGuard")
+            .field("async_fd", self.fd)
+            .finish()
+    }
+}
+
+impl<T: AsRawFd + std::fmt::Debug> std::fmt::Debug for AsyncFdReadyMutGuard<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MutReadyGuard")
+            .field("async_fd", &self.fd)
+            .finish()
     }
 }

@@ -70,6 +70,11 @@ pub(crate) struct Inner {
     is_shutdown: AtomicBool,
 }
 
+// The table's lock is only held for slab inserts, removals and lookups, never while user code
+// runs: a caught panic cannot leave it half-updated.
+impl std::panic::UnwindSafe for Inner {}
+impl std::panic::RefUnwindSafe for Inner {}
+
 struct Slot {
     io: Arc<ScheduledIo>,
     generation: u32,
@@ -238,8 +243,33 @@ impl std::fmt::Debug for Handle {
     }
 }
 
+/// The error an I/O resource returns once the reactor it was registered with has shut down
+/// (its runtime was dropped). Recognised by [`is_shutdown_error`].
+#[derive(Debug)]
+struct DriverShutdown;
+
+impl std::fmt::Display for DriverShutdown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "the runtime this I/O resource was registered with has shut down: create the \
+             resource again on a running runtime",
+        )
+    }
+}
+
+impl std::error::Error for DriverShutdown {}
+
 pub(crate) fn shutdown_error() -> io::Error {
-    io::Error::other("the runtime's I/O driver has shut down")
+    io::Error::other(DriverShutdown)
+}
+
+/// Whether `err` is the error an I/O resource returns because its runtime has shut down
+/// (what `runtime::runtime::is_rt_shutdown_err` reports for I/O).
+pub fn is_shutdown_error(err: &io::Error) -> bool {
+    err.kind() == io::ErrorKind::Other
+        && err
+            .get_ref()
+            .is_some_and(|inner| inner.is::<DriverShutdown>())
 }
 
 #[cfg(test)]

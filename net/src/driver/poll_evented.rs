@@ -50,6 +50,12 @@ impl<E: mio::event::Source> Deref for PollEvented<E> {
     }
 }
 
+impl<E: mio::event::Source + std::fmt::Debug> std::fmt::Debug for PollEvented<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PollEvented").field("io", &self.io).finish()
+    }
+}
+
 impl<E: mio::event::Source> Drop for PollEvented<E> {
     fn drop(&mut self) {
         if let Some(mut io) = self.io.take() {
@@ -62,7 +68,7 @@ impl<E: mio::event::Source> Drop for PollEvented<E> {
 impl<E> PollEvented<E>
 where
     E: mio::event::Source,
-    for<'a> &'a E: Read + Write,
+    for<'a> &'a E: Read,
 {
     /// Reads into the unfilled part of `buf` once readable, without zeroing it first; fills
     /// (and marks initialized) exactly what the read returned. Nothing filled means EOF.
@@ -104,7 +110,13 @@ where
             }
         }
     }
+}
 
+impl<E> PollEvented<E>
+where
+    E: mio::event::Source,
+    for<'a> &'a E: Write,
+{
     /// Writes from `buf` once writable.
     pub(crate) fn poll_write_from(
         &self,

@@ -63,6 +63,11 @@ impl Registration {
         Poll::Ready(Ok(event))
     }
 
+    /// See [`ScheduledIo::assume_ready`].
+    pub(crate) fn assume_ready(&self, ready: Ready) {
+        self.shared.assume_ready(ready);
+    }
+
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
         self.shared.clear_readiness(event);
     }
@@ -85,16 +90,14 @@ impl Registration {
     }
 
     /// Runs `f` if the resource is ready for `interest` now; `WouldBlock` otherwise (and
-    /// then the readiness is cleared).
+    /// then the readiness is cleared). Readiness cached before the reactor shut down still
+    /// lets `f` run (the data it saw is still there); only waiting reports the shutdown.
     pub(crate) fn try_io<R>(
         &self,
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
         let event = self.shared.ready_now(interest);
-        if event.is_shutdown {
-            return Err(shutdown_error());
-        }
         if event.ready.is_empty() {
             return Err(io::ErrorKind::WouldBlock.into());
         }

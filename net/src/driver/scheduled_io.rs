@@ -93,6 +93,18 @@ impl ScheduledIo {
         self.wake(ready);
     }
 
+    /// Marks the resource ready for `ready` without an event from the OS, keeping the tick:
+    /// for a socket known to be ready when it is registered (a fresh pair is writable, an
+    /// accepted stream may have data queued), so its first operation tries the socket at once
+    /// instead of waiting a reactor turn. If that operation then gets `WouldBlock`, the
+    /// readiness is cleared as usual. Does nothing once shut down.
+    pub(crate) fn assume_ready(&self, ready: Ready) {
+        // AcqRel/Acquire as in `set_readiness`; nothing is waiting yet, so nobody is woken.
+        let _ = self.readiness.fetch_update(AcqRel, Acquire, |current| {
+            (current & SHUTDOWN == 0).then_some(current | ready.as_usize())
+        });
+    }
+
     /// Task: clears what `event` reported, unless a newer event arrived since.
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
         // Never clear the closed states: once closed, always "ready" (the next operation
@@ -241,6 +253,12 @@ impl ScheduledIo {
         listed.into_iter().for_each(Waker::wake);
     }
 }
+
+// A panic in a waker's `clone` (the only user code that runs under the waiters' lock) leaves
+// the old waker in place and the lock released (parking_lot does not poison): the state stays
+// consistent, so a socket observed across a caught panic behaves as before it.
+impl std::panic::UnwindSafe for ScheduledIo {}
+impl std::panic::RefUnwindSafe for ScheduledIo {}
 
 impl Drop for ScheduledIo {
     fn drop(&mut self) {

@@ -90,8 +90,10 @@ pub use crate::driver::ready::{Interest, Ready};
 
 /// Unix-specific I/O: readiness for any file descriptor.
 pub mod unix {
+    #[allow(deprecated)]
+    pub use crate::driver::async_fd::AsyncFdTryNewError;
     pub use crate::driver::async_fd::{
-        AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdTryNewError, TryIoError,
+        AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdRegisterError, TryIoError,
     };
 }
 

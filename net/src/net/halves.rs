@@ -38,6 +38,24 @@ macro_rules! borrowed_halves {
                 self.0.try_read(buf)
             }
 
+            /// Reads into several buffers without waiting.
+            pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+                self.0.try_read_vectored(bufs)
+            }
+
+            /// Reads into the spare capacity of `buf` (a `bytes::BufMut`) without waiting.
+            pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+                self.0.try_read_buf(buf)
+            }
+
+            /// Waits until the stream is ready for any of `interest`.
+            pub async fn ready(
+                &self,
+                interest: crate::io::Interest,
+            ) -> io::Result<crate::io::Ready> {
+                self.0.ready(interest).await
+            }
+
             /// Waits until readable.
             pub async fn readable(&self) -> io::Result<()> {
                 self.0.readable().await
@@ -58,6 +76,19 @@ macro_rules! borrowed_halves {
             /// Writes without waiting.
             pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
                 self.0.try_write(buf)
+            }
+
+            /// Writes several buffers without waiting.
+            pub fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+                self.0.try_write_vectored(bufs)
+            }
+
+            /// Waits until the stream is ready for any of `interest`.
+            pub async fn ready(
+                &self,
+                interest: crate::io::Interest,
+            ) -> io::Result<crate::io::Ready> {
+                self.0.ready(interest).await
             }
 
             /// Waits until writable.
@@ -194,6 +225,24 @@ macro_rules! owned_halves {
                 self.inner.try_read(buf)
             }
 
+            /// Reads into several buffers without waiting.
+            pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+                self.inner.try_read_vectored(bufs)
+            }
+
+            /// Reads into the spare capacity of `buf` (a `bytes::BufMut`) without waiting.
+            pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+                self.inner.try_read_buf(buf)
+            }
+
+            /// Waits until the stream is ready for any of `interest`.
+            pub async fn ready(
+                &self,
+                interest: crate::io::Interest,
+            ) -> io::Result<crate::io::Ready> {
+                self.inner.ready(interest).await
+            }
+
             /// Waits until readable.
             pub async fn readable(&self) -> io::Result<()> {
                 self.inner.readable().await
@@ -228,6 +277,19 @@ macro_rules! owned_halves {
             /// Writes without waiting.
             pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
                 self.inner.try_write(buf)
+            }
+
+            /// Writes several buffers without waiting.
+            pub fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+                self.inner.try_write_vectored(bufs)
+            }
+
+            /// Waits until the stream is ready for any of `interest`.
+            pub async fn ready(
+                &self,
+                interest: crate::io::Interest,
+            ) -> io::Result<crate::io::Ready> {
+                self.inner.ready(interest).await
             }
 
             /// Waits until writable.

@@ -8,6 +8,7 @@
 //! they never panic on bad input.
 
 mod addr;
+mod buf;
 mod halves;
 pub mod tcp;
 mod udp;
@@ -16,4 +17,4 @@ pub mod unix;
 pub use addr::{lookup_host, ToSocketAddrs};
 pub use tcp::{TcpListener, TcpSocket, TcpStream};
 pub use udp::UdpSocket;
-pub use unix::{UnixDatagram, UnixListener, UnixStream};
+pub use unix::{UnixDatagram, UnixListener, UnixSocket, UnixStream};

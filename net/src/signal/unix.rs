@@ -4,9 +4,15 @@
 //! `signal-hook-registry`, which chains any number of actions per signal): the action, run in
 //! the signal handler, only writes one byte to the pair (async-signal-safe); the `Signal`
 //! waits for the other end to become readable through the reactor and drains it.
+//!
+//! A delivery that finds no listener at all is not lost: a per-signal flag, set by an action
+//! installed once per signal, hands it to the next listener of that signal (as tokio, whose
+//! driver dispatches a delivery at its next turn, gives it to a listener created before then).
 
 use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream as StdUnixStream;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::OnceLock;
 use std::task::{Context, Poll};
 
 use crate::driver::poll_evented::PollEvented;
@@ -100,6 +106,34 @@ impl From<SignalKind> for std::os::raw::c_int {
 pub struct Signal {
     receiver: PollEvented<mio::net::UnixStream>,
     id: signal_hook_registry::SigId,
+    signum: libc::c_int,
+    /// A delivery that arrived while nobody listened, handed to this listener.
+    pending: bool,
+}
+
+/// Signals numbered below this get the "delivered while nobody listened" bookkeeping.
+const TRACKED: usize = 128;
+
+/// Per-signal state shared with the signal handler (lock-free atomics only: async-signal-safe).
+struct Slot {
+    /// Live `Signal`s for this number.
+    listeners: AtomicUsize,
+    /// A delivery arrived while `listeners` was 0.
+    unclaimed: AtomicBool,
+    /// The once-per-signal action that sets `unclaimed` is installed.
+    installed: OnceLock<()>,
+}
+
+static SLOTS: [Slot; TRACKED] = [const {
+    Slot {
+        listeners: AtomicUsize::new(0),
+        unclaimed: AtomicBool::new(false),
+        installed: OnceLock::new(),
+    }
+}; TRACKED];
+
+fn slot(signum: libc::c_int) -> Option<&'static Slot> {
+    usize::try_from(signum).ok().and_then(|i| SLOTS.get(i))
 }
 
 /// Listens for `kind`.
@@ -130,6 +164,8 @@ pub struct Signal {
 /// ```
 #[track_caller]
 pub fn signal(kind: SignalKind) -> io::Result<Signal> {
+    // Outside a runtime with I/O this panics first (at the caller), whatever the signal.
+    crate::driver::with_current(|_| ());
     let signum = kind.as_raw_value();
     if signum <= 0 || signal_hook_registry::FORBIDDEN.contains(&signum) {
         return Err(io::Error::other(format!(
@@ -153,7 +189,34 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     // no allocation, no lock, no panic path that allocates).
     let id = unsafe { signal_hook_registry::register(signum, action) }
         .map_err(|e| io::Error::other(format!("failed to register signal {signum}: {e}")))?;
-    Ok(Signal { receiver, id })
+    let mut pending = false;
+    if let Some(slot) = slot(signum) {
+        if slot.installed.get().is_none() {
+            // SAFETY: the action only loads and stores lock-free atomics (async-signal-safe).
+            let installed = unsafe {
+                signal_hook_registry::register(signum, move || {
+                    if slot.listeners.load(SeqCst) == 0 {
+                        slot.unclaimed.store(true, SeqCst);
+                    }
+                })
+            };
+            if installed.is_ok() {
+                let _ = slot.installed.set(());
+            }
+        }
+        // SeqCst with the handler's two accesses: our own action is registered already, so a
+        // delivery after this increment reaches our socket; one before it set `unclaimed`,
+        // which we take here (or, if its store lands after our swap, the next listener does:
+        // deliveries coalesce anyway).
+        slot.listeners.fetch_add(1, SeqCst);
+        pending = slot.unclaimed.swap(false, SeqCst);
+    }
+    Ok(Signal {
+        receiver,
+        id,
+        signum,
+        pending,
+    })
 }
 
 impl Signal {
@@ -165,6 +228,9 @@ impl Signal {
 
     /// Polls for the next notification.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
+        if std::mem::take(&mut self.pending) {
+            return Poll::Ready(Some(()));
+        }
         let mut buf = [0u8; 64];
         let res =
             std::task::ready!(self
@@ -201,5 +267,8 @@ impl std::fmt::Debug for Signal {
 impl Drop for Signal {
     fn drop(&mut self) {
         signal_hook_registry::unregister(self.id);
+        if let Some(slot) = slot(self.signum) {
+            slot.listeners.fetch_sub(1, SeqCst);
+        }
     }
 }

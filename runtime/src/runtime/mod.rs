@@ -36,6 +36,21 @@ pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::RuntimeMetrics;
 pub use rt::{is_rt_shutdown_err, Runtime};
 
+/// Whether `err` means the runtime an operation needed has shut down: for example a socket
+/// whose runtime was dropped returns such an error from every later wait.
+///
+/// ```
+/// let rt = runtime::runtime::Runtime::new().unwrap();
+/// let listener = rt.block_on(runtime::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+/// drop(rt);
+/// let other = runtime::runtime::Runtime::new().unwrap();
+/// let err = other.block_on(listener.accept()).unwrap_err();
+/// assert!(runtime::runtime::is_rt_shutdown_err(&err));
+/// ```
+pub fn is_rt_shutdown_err(err: &std::io::Error) -> bool {
+    runtime_net::driver::is_shutdown_error(err)
+}
+
 /// The kind of scheduler a runtime uses; see [`Handle::runtime_flavor`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

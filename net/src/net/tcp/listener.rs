@@ -3,7 +3,6 @@
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::AsRawFd as _;
 use std::task::{Context, Poll};
 
 use crate::driver::poll_evented::PollEvented;
@@ -66,6 +65,7 @@ impl TcpListener {
         TcpListener::new(listener)
     }
 
+    #[track_caller]
     pub(crate) fn new(listener: mio::net::TcpListener) -> io::Result<TcpListener> {
         Ok(TcpListener {
             io: PollEvented::new_with_interest(listener, Interest::READABLE)?,
@@ -87,7 +87,7 @@ impl TcpListener {
             .registration()
             .async_io(Interest::READABLE, || self.io.accept())
             .await?;
-        Ok((TcpStream::new(stream)?, addr))
+        Ok((TcpStream::new_accepted(stream)?, addr))
     }
 
     /// Polls to accept a new connection.
@@ -97,7 +97,7 @@ impl TcpListener {
                 .io
                 .registration()
                 .poll_io(cx, Direction::Read, || self.io.accept()))?;
-        Poll::Ready(TcpStream::new(stream).map(|s| (s, addr)))
+        Poll::Ready(TcpStream::new_accepted(stream).map(|s| (s, addr)))
     }
 
     /// Wraps a `std` listener (made non-blocking here).
@@ -143,6 +143,16 @@ impl fmt::Debug for TcpListener {
     }
 }
 
+impl TryFrom<std::net::TcpListener> for TcpListener {
+    type Error = io::Error;
+
+    /// [`TcpListener::from_std`].
+    #[track_caller]
+    fn try_from(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        TcpListener::from_std(listener)
+    }
+}
+
 impl std::os::fd::AsRawFd for TcpListener {
     fn as_raw_fd(&self) -> std::os::fd::RawFd {
         self.io.as_raw_fd()
@@ -151,7 +161,6 @@ impl std::os::fd::AsRawFd for TcpListener {
 
 impl std::os::fd::AsFd for TcpListener {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        // SAFETY: the descriptor stays open as long as `self`, which the borrow outlives not.
-        unsafe { std::os::fd::BorrowedFd::borrow_raw(self.io.as_raw_fd()) }
+        std::os::fd::AsFd::as_fd(&*self.io)
     }
 }

@@ -3,7 +3,6 @@
 use std::fmt;
 use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr};
-use std::os::fd::AsRawFd as _;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -11,8 +10,11 @@ use std::time::Duration;
 use crate::driver::poll_evented::PollEvented;
 use crate::driver::ready::{Interest, Ready};
 use crate::driver::scheduled_io::Direction;
+use bytes::BufMut;
+
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::net::buf::recv_into_buf_mut;
 use crate::net::tcp::split::{split, ReadHalf, WriteHalf};
 use crate::net::tcp::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
 
@@ -83,10 +85,23 @@ impl TcpStream {
         }
     }
 
+    #[track_caller]
     pub(crate) fn new(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
             io: PollEvented::new(stream)?,
         })
+    }
+
+    /// A stream from `accept`: assumed readable and writable, so its first read and write
+    /// try the socket at once instead of waiting for the reactor's first event (data often
+    /// arrives with the connection).
+    pub(crate) fn new_accepted(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        let stream = TcpStream::new(stream)?;
+        stream
+            .io
+            .registration()
+            .assume_ready(Ready::READABLE | Ready::WRITABLE);
+        Ok(stream)
     }
 
     /// Wraps a connected `std` stream (made non-blocking here).
@@ -133,14 +148,39 @@ impl TcpStream {
         self.io.set_nodelay(nodelay)
     }
 
-    /// `SO_LINGER`.
+    /// `TCP_QUICKACK`: whether ACKs are sent at once rather than delayed.
+    #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+    pub fn quickack(&self) -> io::Result<bool> {
+        socket2::SockRef::from(&*self.io).tcp_quickack()
+    }
+
+    /// Sets `TCP_QUICKACK`. Linux clears it again as the connection goes on, so it is
+    /// typically set before each read that should be acknowledged at once.
+    #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+    pub fn set_quickack(&self, quickack: bool) -> io::Result<()> {
+        socket2::SockRef::from(&*self.io).set_tcp_quickack(quickack)
+    }
+
+    /// `SO_LINGER`: `None` when lingering is off.
     pub fn linger(&self) -> io::Result<Option<Duration>> {
         socket2::SockRef::from(&*self.io).linger()
     }
 
     /// Sets `SO_LINGER`.
+    ///
+    /// A non-zero linger makes dropping the stream block the thread until the data is sent
+    /// or the time runs out, stalling every task of that worker: deprecated (as in tokio) in
+    /// favour of [`set_zero_linger`](Self::set_zero_linger).
+    #[deprecated = "`SO_LINGER` causes the socket to block the thread on drop"]
     pub fn set_linger(&self, dur: Option<Duration>) -> io::Result<()> {
         socket2::SockRef::from(&*self.io).set_linger(dur)
+    }
+
+    /// Sets `SO_LINGER` to zero: dropping the stream discards unsent data and resets the
+    /// connection (the peer sees `ConnectionReset`) instead of closing it in order. Never
+    /// blocks.
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        socket2::SockRef::from(&*self.io).set_linger(Some(Duration::ZERO))
     }
 
     /// `IP_TTL`.
@@ -199,6 +239,14 @@ impl TcpStream {
             .try_io(Interest::READABLE, || (&*self.io).read_vectored(bufs))
     }
 
+    /// Reads into the spare capacity of `buf` (a `bytes::BufMut` such as `Vec<u8>` or
+    /// `BytesMut`), advancing it, without waiting: `WouldBlock` if nothing is there.
+    pub fn try_read_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.registration().try_io(Interest::READABLE, || {
+            recv_into_buf_mut(buf, |b| (&*self.io).read(b), |n| *n)
+        })
+    }
+
     /// Writes without waiting: `WouldBlock` if the socket buffer is full.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
         use std::io::Write;
@@ -247,11 +295,9 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<usize>> {
-        // Peeking is rare: zeroing the unfilled part first keeps it free of `unsafe`.
-        let n = std::task::ready!(self.io.registration().poll_io(cx, Direction::Read, || self
-            .io
-            .peek(buf.initialize_unfilled())))?;
-        buf.advance(n);
+        let n = std::task::ready!(self.io.registration().poll_io(cx, Direction::Read, || {
+            crate::net::buf::recv_into_read_buf(buf, |b| self.io.peek(b), |n| *n)
+        }))?;
         Poll::Ready(Ok(n))
     }
 
@@ -350,6 +396,22 @@ impl fmt::Debug for TcpStream {
     }
 }
 
+impl TryFrom<std::net::TcpStream> for TcpStream {
+    type Error = io::Error;
+
+    /// [`TcpStream::from_std`].
+    #[track_caller]
+    fn try_from(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        TcpStream::from_std(stream)
+    }
+}
+
+impl AsRef<TcpStream> for TcpStream {
+    fn as_ref(&self) -> &TcpStream {
+        self
+    }
+}
+
 impl std::os::fd::AsRawFd for TcpStream {
     fn as_raw_fd(&self) -> std::os::fd::RawFd {
         self.io.as_raw_fd()
@@ -358,7 +420,6 @@ impl std::os::fd::AsRawFd for TcpStream {
 
 impl std::os::fd::AsFd for TcpStream {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        // SAFETY: the descriptor stays open as long as `self`, which the borrow cannot outlive.
-        unsafe { std::os::fd::BorrowedFd::borrow_raw(self.io.as_raw_fd()) }
+        std::os::fd::AsFd::as_fd(&*self.io)
     }
 }

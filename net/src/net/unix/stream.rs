@@ -3,16 +3,22 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use bytes::BufMut;
+
 use crate::driver::poll_evented::PollEvented;
 use crate::driver::ready::{Interest, Ready};
+use crate::driver::scheduled_io::Direction;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
+use crate::net::buf::recv_into_buf_mut;
 use crate::net::unix::split::{split, ReadHalf, WriteHalf};
 use crate::net::unix::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
+use crate::net::unix::ucred::{self, UCred};
 
 /// A Unix domain stream socket.
 pub struct UnixStream {
@@ -20,13 +26,25 @@ pub struct UnixStream {
 }
 
 impl UnixStream {
-    /// Connects to the socket at `path`.
+    /// Connects to the socket at `path`. On Linux and Android a path starting with a NUL
+    /// byte names a socket in the abstract namespace (the rest of the path is the name).
     ///
     /// # Panics
     ///
     /// Outside a runtime, or on one built without `enable_io()`.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let sys = mio::net::UnixStream::connect(path)?;
+        let addr = super::path_to_addr(path.as_ref())?;
+        UnixStream::connect_addr(&addr).await
+    }
+
+    /// Connects to the socket at `addr` (a path, or on Linux an abstract name built with
+    /// `SocketAddrExt::from_abstract_name`).
+    pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
+        UnixStream::connect_mio(mio::net::UnixStream::connect_addr(addr)?).await
+    }
+
+    /// Waits for a connect started on `sys` to finish.
+    pub(crate) async fn connect_mio(sys: mio::net::UnixStream) -> io::Result<UnixStream> {
         let stream = UnixStream::new(sys)?;
         stream
             .io
@@ -39,13 +57,29 @@ impl UnixStream {
         Ok(stream)
     }
 
-    /// A connected pair of sockets.
+    /// A connected pair of sockets. Both are writable at once (their buffers are empty),
+    /// without waiting for the reactor.
     #[track_caller]
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = mio::net::UnixStream::pair()?;
-        Ok((UnixStream::new(a)?, UnixStream::new(b)?))
+        let (a, b) = (UnixStream::new(a)?, UnixStream::new(b)?);
+        a.io.registration().assume_ready(Ready::WRITABLE);
+        b.io.registration().assume_ready(Ready::WRITABLE);
+        Ok((a, b))
     }
 
+    /// A stream from `accept`: assumed readable and writable, so its first operations try the
+    /// socket at once.
+    pub(crate) fn new_accepted(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
+        let stream = UnixStream::new(stream)?;
+        stream
+            .io
+            .registration()
+            .assume_ready(Ready::READABLE | Ready::WRITABLE);
+        Ok(stream)
+    }
+
+    #[track_caller]
     pub(crate) fn new(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream {
             io: PollEvented::new(stream)?,
@@ -77,9 +111,31 @@ impl UnixStream {
         self.io.peer_addr()
     }
 
+    /// The credentials of the process on the other end (as of when it connected).
+    pub fn peer_cred(&self) -> io::Result<UCred> {
+        ucred::peer_cred(self.as_fd())
+    }
+
     /// The pending socket error, clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.take_error()
+    }
+
+    /// Polls for read readiness (the read direction's single waker slot: only the task that
+    /// polled last is woken).
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io
+            .registration()
+            .poll_ready(cx, Direction::Read)
+            .map_ok(drop)
+    }
+
+    /// Polls for write readiness.
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io
+            .registration()
+            .poll_ready(cx, Direction::Write)
+            .map_ok(drop)
     }
 
     /// Waits until ready for any of `interest`.
@@ -104,11 +160,52 @@ impl UnixStream {
             .try_io(Interest::READABLE, || (&*self.io).read(buf))
     }
 
+    /// Reads into several buffers without waiting.
+    pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+        self.io
+            .registration()
+            .try_io(Interest::READABLE, || (&*self.io).read_vectored(bufs))
+    }
+
+    /// Reads into the spare capacity of `buf` (a `bytes::BufMut`), advancing it, without
+    /// waiting.
+    pub fn try_read_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.registration().try_io(Interest::READABLE, || {
+            recv_into_buf_mut(buf, |b| (&*self.io).read(b), |n| *n)
+        })
+    }
+
     /// Writes without waiting.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
         self.io
             .registration()
             .try_io(Interest::WRITABLE, || (&*self.io).write(buf))
+    }
+
+    /// Writes several buffers without waiting.
+    pub fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.io
+            .registration()
+            .try_io(Interest::WRITABLE, || (&*self.io).write_vectored(bufs))
+    }
+
+    /// Runs `f` (an operation on the raw socket) if the stream is ready for `interest`;
+    /// `WouldBlock` otherwise. If `f` returns `WouldBlock`, the readiness is cleared.
+    pub fn try_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.io.registration().try_io(interest, f)
+    }
+
+    /// Waits for `interest` and runs `f` until it stops returning `WouldBlock`.
+    pub async fn async_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.io.registration().async_io(interest, f).await
     }
 
     /// Splits into borrowed halves.
@@ -202,8 +299,30 @@ impl fmt::Debug for UnixStream {
     }
 }
 
-impl std::os::fd::AsRawFd for UnixStream {
-    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+impl TryFrom<std::os::unix::net::UnixStream> for UnixStream {
+    type Error = io::Error;
+
+    /// [`UnixStream::from_std`].
+    #[track_caller]
+    fn try_from(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        UnixStream::from_std(stream)
+    }
+}
+
+impl AsRef<UnixStream> for UnixStream {
+    fn as_ref(&self) -> &UnixStream {
+        self
+    }
+}
+
+impl AsRawFd for UnixStream {
+    fn as_raw_fd(&self) -> RawFd {
         self.io.as_raw_fd()
+    }
+}
+
+impl AsFd for UnixStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.as_fd()
     }
 }
