@@ -236,7 +236,7 @@ impl<T> RwLock<T> {
 impl<T: ?Sized> RwLock<T> {
     /// Takes `n` permits: first by spinning briefly (see `try_spin`), else by queueing.
     async fn acquire(&self, n: usize) {
-        if self.poll_spin(n) {
+        if self.spin_acquire(n) {
             return;
         }
         if self.s.acquire(n).await.is_err() {
@@ -247,7 +247,7 @@ impl<T: ?Sized> RwLock<T> {
     /// One budgeted attempt to take the permits without queueing. With the budget spent it
     /// leaves the work to the semaphore's `Acquire`, which takes its turn in the queue before
     /// it yields (so a task out of budget is not overtaken by later waiters).
-    fn poll_spin(&self, n: usize) -> bool {
+    fn spin_acquire(&self, n: usize) -> bool {
         let Some(coop) = coop::try_proceed() else {
             return false;
         };

@@ -277,8 +277,10 @@ fn a_panicking_clone_consumes_the_value_and_leaves_the_channel_usable() {
         assert_eq!(tx.send(Fragile(2)).unwrap(), receivers);
         assert_eq!(rx.try_recv(), Ok(Fragile(2)));
         for other in &mut others {
-            assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| other.try_recv()))
-                .is_err());
+            assert!(
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| other.try_recv()))
+                    .is_err()
+            );
             assert_eq!(other.try_recv(), Ok(Fragile(1)));
         }
     }

@@ -431,7 +431,6 @@ pub fn enter(handle: Option<&Handle>) -> EnterGuard {
 }
 
 /// The timer hook of `runtime-sync`: a sleep of `duration` on this thread's current driver.
-#[track_caller]
 fn sync_sleep(duration: Duration) -> runtime_sync::coop::TimerSleep {
     Box::pin(crate::sleep(duration))
 }
