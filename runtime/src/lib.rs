@@ -160,13 +160,14 @@ pub use task::spawn;
 /// cancel-safe, and spend the cooperative budget; see the `runtime-sync` crate docs for the
 /// common contract.
 pub mod sync {
-    pub use runtime_sync::{broadcast, mpsc, oneshot, watch};
+    pub use runtime_sync::{broadcast, futures, mpsc, oneshot, watch};
     pub use runtime_sync::{
         AcquireError, AtomicWaker, Barrier, BarrierWaitResult, CancellationToken, DropGuard,
         DropGuardRef, MappedMutexGuard, Mutex, MutexGuard, Notified, Notify, OnceCell,
-        OwnedMutexGuard, OwnedNotified, OwnedRwLockReadGuard, OwnedRwLockWriteGuard,
-        OwnedSemaphorePermit, RwLock, RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
-        Semaphore, SemaphorePermit, SetError, SetOnce, SetOnceError, TryAcquireError, TryLockError,
-        WaitForCancellationFuture, WaitForCancellationFutureOwned,
+        OwnedMappedMutexGuard, OwnedMutexGuard, OwnedNotified, OwnedRwLockMappedWriteGuard,
+        OwnedRwLockReadGuard, OwnedRwLockWriteGuard, OwnedSemaphorePermit, RwLock,
+        RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard, Semaphore, SemaphorePermit,
+        SetError, SetOnce, SetOnceError, TryAcquireError, TryLockError, WaitForCancellationFuture,
+        WaitForCancellationFutureOwned,
     };
 }

@@ -109,6 +109,11 @@ unsafe impl Send for AtomicWaker {}
 // SAFETY: as for `Send`: every access to `waker` is serialised by the state word.
 unsafe impl Sync for AtomicWaker {}
 
+// A panic in a waker's `clone`, `wake` or `drop` leaves the state word consistent (the slot is
+// freed on every path), so an `AtomicWaker` observed after a caught panic is usable.
+impl std::panic::UnwindSafe for AtomicWaker {}
+impl std::panic::RefUnwindSafe for AtomicWaker {}
+
 impl AtomicWaker {
     /// An empty slot: `wake` does nothing until a waker is registered.
     #[cfg(not(loom))]

@@ -11,8 +11,9 @@
 //!   `acquire` never loses permits.
 //! * **Close.** After `close`, every pending and future `acquire` fails; permits can still be
 //!   released and counted.
-//! * **Budget.** A poll of [`Acquire`] that can return `Ready` spends one unit of the task's
-//!   cooperative budget.
+//! * **Budget.** A poll of [`Acquire`] that returns `Ready(Ok)` spends one unit of the task's
+//!   cooperative budget. The permits (or the place in the queue) are taken first, so a task
+//!   whose budget is spent does not lose its turn to a later waiter.
 //!
 //! # Design
 //!
@@ -158,7 +159,7 @@ impl Semaphore {
         Acquire {
             semaphore: self,
             num_permits: n,
-            key: None,
+            state: AcquireState::Init,
         }
     }
 
@@ -286,6 +287,9 @@ impl Semaphore {
             Err(TryAcquireError::Closed) => return FirstPoll::Closed,
             Err(TryAcquireError::NoPermits) => {}
         }
+        // Cloned before anything changes: a waker's clone may run user code and panic, which
+        // must not leave permits taken or `WAITERS` set for a waiter that never queued.
+        let waker = cx.waker().clone();
         let mut waiters = self.waiters.lock();
         let mut cur = self.permits.load(Acquire);
         loop {
@@ -316,7 +320,7 @@ impl Semaphore {
                 Ok(_) => {
                     let key = waiters.queue.push_back(Waiter {
                         needed: n - taken,
-                        waker: Some(cx.waker().clone()),
+                        waker: Some(waker),
                     });
                     return FirstPoll::Queued(key);
                 }
@@ -333,15 +337,16 @@ impl Semaphore {
         n: usize,
     ) -> Poll<Result<(), AcquireError>> {
         let mut waiters = self.waiters.lock();
+        if waiters.closed {
+            // Closed wins, even over permits already handed to us (as with tokio): give back
+            // what we had, to the (now failing) others or the count.
+            let waiter = waiters.queue.remove(key);
+            self.release_locked(n - waiter.needed, waiters);
+            return Poll::Ready(Err(AcquireError(())));
+        }
         if waiters.queue.get(key).needed == 0 {
             waiters.queue.remove(key);
             return Poll::Ready(Ok(()));
-        }
-        if waiters.closed {
-            let waiter = waiters.queue.remove(key);
-            // Give back what had been handed to us, to the (now failing) others or the count.
-            self.release_locked(n - waiter.needed, waiters);
-            return Poll::Ready(Err(AcquireError(())));
         }
         match &mut waiters.queue.get_mut(key).waker {
             Some(waker) if waker.will_wake(cx.waker()) => {}
@@ -375,46 +380,79 @@ enum FirstPoll {
 
 /// The future of [`Semaphore::acquire`]: `Ok(())` once it holds its permits.
 ///
-/// Dropping it while it waits returns whatever permits it had been handed.
+/// It takes its permits (or its place in the queue) before it looks at the cooperative
+/// budget: a task whose budget is spent still keeps its turn, and only the report of success
+/// waits for the next poll. Dropping it while it waits, or while it holds permits it has not
+/// reported yet, returns them.
 #[must_use = "futures do nothing unless polled"]
 pub(crate) struct Acquire<'a> {
     semaphore: &'a Semaphore,
     num_permits: usize,
-    /// Its place in the wait list, once queued.
-    key: Option<usize>,
+    state: AcquireState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AcquireState {
+    /// Not polled yet.
+    Init,
+    /// In the wait list under this key.
+    Queued(usize),
+    /// Holds every permit, but the budget was spent: reports success on the next poll.
+    Held,
+    /// Completed: the permits belong to the caller now (or the semaphore was closed).
+    Done,
 }
 
 impl Future for Acquire<'_> {
     type Output = Result<(), AcquireError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let coop = ready!(coop::poll_proceed(cx));
         let (semaphore, n) = (self.semaphore, self.num_permits);
-        let result = match self.key {
-            None => match semaphore.acquire_or_enqueue(cx, n) {
+        match self.state {
+            AcquireState::Init => match semaphore.acquire_or_enqueue(cx, n) {
                 FirstPoll::Queued(key) => {
-                    self.key = Some(key);
-                    // `coop` is dropped unused: a poll that made no progress spends nothing.
+                    self.state = AcquireState::Queued(key);
                     return Poll::Pending;
                 }
-                FirstPoll::Acquired => Ok(()),
-                FirstPoll::Closed => Err(AcquireError(())),
+                FirstPoll::Acquired => self.state = AcquireState::Held,
+                FirstPoll::Closed => {
+                    self.state = AcquireState::Done;
+                    return Poll::Ready(Err(AcquireError(())));
+                }
             },
-            Some(key) => {
+            AcquireState::Queued(key) => {
                 let result = ready!(semaphore.poll_acquire_queued(cx, key, n));
-                self.key = None;
-                result
+                if result.is_err() {
+                    self.state = AcquireState::Done;
+                    return Poll::Ready(result);
+                }
+                self.state = AcquireState::Held;
             }
-        };
+            AcquireState::Held if semaphore.is_closed() => {
+                // Closed while the budget kept us from reporting: fail, as a queued acquire
+                // would.
+                self.state = AcquireState::Done;
+                semaphore.release(n);
+                return Poll::Ready(Err(AcquireError(())));
+            }
+            AcquireState::Held => {}
+            AcquireState::Done => panic!("`Acquire` polled after it completed"),
+        }
+        // The permits are ours; report them only if the budget allows (else the task was
+        // woken, and the next poll reports them without touching the semaphore).
+        let coop = ready!(coop::poll_proceed(cx));
         coop.made_progress();
-        Poll::Ready(result)
+        self.state = AcquireState::Done;
+        Poll::Ready(Ok(()))
     }
 }
 
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.semaphore.cancel(key, self.num_permits);
+        match self.state {
+            AcquireState::Queued(key) => self.semaphore.cancel(key, self.num_permits),
+            AcquireState::Held => self.semaphore.release(self.num_permits),
+            AcquireState::Init | AcquireState::Done => {}
         }
     }
 }
@@ -434,7 +472,7 @@ impl fmt::Debug for Acquire<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Acquire")
             .field("num_permits", &self.num_permits)
-            .field("queued", &self.key.is_some())
+            .field("state", &self.state)
             .finish()
     }
 }

@@ -19,12 +19,17 @@
 //! This module is also the bottom of the dependency graph's thread-local context: the
 //! scheduler marks the threads it owns as "inside a runtime" through [`enter_runtime`], and the
 //! `blocking_*` methods and `block_on` check [`is_in_runtime`] so that blocking a worker thread
-//! becomes a clear panic instead of a deadlock.
+//! becomes a clear panic instead of a deadlock. It also carries the *timer hook*: the crate
+//! that owns the timers installs, through [`enter_timer`], a function that turns a duration
+//! into a sleep on the current time driver, for the few primitives that need a timeout
+//! (`mpsc::Sender::send_timeout`) without this crate depending on a timer.
 
 use std::cell::Cell;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
+use std::time::Duration;
 
 /// The number of budgeted operations a task may perform in one poll before it is forced to
 /// yield.
@@ -54,6 +59,9 @@ enum RuntimeState {
 struct ThreadContext {
     budget: Cell<Budget>,
     runtime: Cell<RuntimeState>,
+    /// Makes a sleep on the current time driver; see [`enter_timer`]. Read only when a
+    /// primitive needs a timeout, never on a budget or poll path.
+    timer: Cell<Option<TimerHook>>,
 }
 
 thread_local! {
@@ -61,6 +69,7 @@ thread_local! {
         ThreadContext {
             budget: Cell::new(Budget::UNCONSTRAINED),
             runtime: Cell::new(RuntimeState::NotEntered),
+            timer: Cell::new(None),
         }
     };
 }
@@ -146,36 +155,53 @@ pub fn has_budget_remaining() -> bool {
 /// ```
 #[inline]
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
-    let taken = CONTEXT.try_with(|cx| {
-        let budget = cx.budget.get();
-        match budget.0 {
-            Some(0) => None,
-            Some(n) => {
-                cx.budget.set(Budget(Some(n - 1)));
-                Some(RestoreOnPending(Cell::new(budget)))
-            }
-            None => Some(RestoreOnPending(Cell::new(Budget::UNCONSTRAINED))),
-        }
-    });
-    match taken {
-        Ok(Some(restore)) => Poll::Ready(restore),
-        Ok(None) => {
+    match try_proceed() {
+        Some(restore) => Poll::Ready(restore),
+        None => {
             // Spent: make sure the task is polled again, after the others had their turn. The
             // scheduler sends a wake that arrives during the task's own poll to the back of the
             // run queue.
             cx.waker().wake_by_ref();
             Poll::Pending
         }
+    }
+}
+
+/// [`poll_proceed`] without the wake: `None` if the budget is spent. For a resource that
+/// hands over to another budgeted one (which then wakes the task) when the budget is spent.
+#[inline]
+pub(crate) fn try_proceed() -> Option<RestoreOnPending> {
+    let taken = CONTEXT.try_with(|cx| {
+        let budget = cx.budget.get();
+        match budget.0 {
+            Some(0) => None,
+            Some(n) => {
+                cx.budget.set(Budget(Some(n - 1)));
+                Some(RestoreOnPending(Cell::new(budget), PhantomData))
+            }
+            None => Some(RestoreOnPending(
+                Cell::new(Budget::UNCONSTRAINED),
+                PhantomData,
+            )),
+        }
+    });
+    match taken {
+        Ok(taken) => taken,
         // The thread is being torn down: nothing to account against.
-        Err(_) => Poll::Ready(RestoreOnPending(Cell::new(Budget::UNCONSTRAINED))),
+        Err(_) => Some(RestoreOnPending(
+            Cell::new(Budget::UNCONSTRAINED),
+            PhantomData,
+        )),
     }
 }
 
 /// Returned by [`poll_proceed`]: refunds the spent unit when dropped unless
 /// [`made_progress`](Self::made_progress) was called.
+///
+/// It belongs to the thread whose budget it took from, so it is neither `Send` nor `Sync`.
 #[derive(Debug)]
 #[must_use = "dropping this refunds the budget unit at once; keep it until the poll's outcome is known"]
-pub struct RestoreOnPending(Cell<Budget>);
+pub struct RestoreOnPending(Cell<Budget>, PhantomData<*mut ()>);
 
 impl RestoreOnPending {
     /// Marks the operation as done, so the spent unit stays spent.
@@ -387,6 +413,59 @@ impl Drop for EnterRuntimeGuard {
     }
 }
 
+/// A sleep made by a [`TimerHook`]: completes once its duration has passed on the clock of the
+/// time driver that made it.
+#[doc(hidden)]
+pub type TimerSleep = Pin<Box<dyn Future<Output = ()> + Send + Sync + 'static>>;
+
+/// Turns a duration into a sleep on the thread's current time driver (see [`enter_timer`]).
+///
+/// The hook may panic, with a message that names the fix, if the thread's runtime has no
+/// time driver.
+#[doc(hidden)]
+pub type TimerHook = fn(Duration) -> TimerSleep;
+
+/// Installs `hook` as this thread's timer until the guard is dropped (the previous one comes
+/// back then).
+///
+/// The crate that owns the timers calls this wherever it makes a time driver current (a
+/// runtime's threads, `block_on`, `Handle::enter`), so that primitives of this crate that need
+/// a timeout can make a sleep without depending on it. Installing costs one thread-local
+/// write; nothing on a poll path reads the hook.
+#[doc(hidden)]
+pub fn enter_timer(hook: TimerHook) -> EnterTimerGuard {
+    let prev = CONTEXT.try_with(|cx| cx.timer.replace(Some(hook))).ok();
+    EnterTimerGuard {
+        prev,
+        _not_send: PhantomData,
+    }
+}
+
+/// Restores the previous timer hook when dropped; returned by [`enter_timer`].
+#[doc(hidden)]
+#[derive(Debug)]
+#[must_use = "the timer hook is installed only while the guard lives"]
+pub struct EnterTimerGuard {
+    /// `None` if the thread-local was already gone: nothing to restore.
+    prev: Option<Option<TimerHook>>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for EnterTimerGuard {
+    fn drop(&mut self) {
+        if let Some(prev) = self.prev.take() {
+            let _ = CONTEXT.try_with(|cx| cx.timer.set(prev));
+        }
+    }
+}
+
+/// A sleep of `duration` on the current time driver, or `None` if no timer hook is installed
+/// on this thread (outside any runtime).
+pub(crate) fn sleep(duration: Duration) -> Option<TimerSleep> {
+    let hook = CONTEXT.try_with(|cx| cx.timer.get()).ok().flatten()?;
+    Some(hook(duration))
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
@@ -506,5 +585,30 @@ mod tests {
         assert!(is_in_runtime());
         drop(guard);
         assert!(!is_in_runtime());
+    }
+
+    #[test]
+    fn timer_hook_is_scoped_to_its_guard() {
+        fn ready_sleep(_: Duration) -> TimerSleep {
+            Box::pin(std::future::ready(()))
+        }
+        fn other_sleep(_: Duration) -> TimerSleep {
+            Box::pin(std::future::pending())
+        }
+        assert!(sleep(Duration::from_secs(1)).is_none());
+        let outer = enter_timer(ready_sleep);
+        {
+            let _inner = enter_timer(other_sleep);
+            let (_, waker) = counting_context();
+            let mut cx = Context::from_waker(&waker);
+            let mut s = sleep(Duration::ZERO).expect("inner hook");
+            assert!(s.as_mut().poll(&mut cx).is_pending());
+        }
+        let (_, waker) = counting_context();
+        let mut cx = Context::from_waker(&waker);
+        let mut s = sleep(Duration::ZERO).expect("outer hook back");
+        assert!(s.as_mut().poll(&mut cx).is_ready());
+        drop(outer);
+        assert!(sleep(Duration::ZERO).is_none());
     }
 }

@@ -40,11 +40,20 @@ mod rwlock;
 mod semaphore;
 
 pub use batch_semaphore::{AcquireError, TryAcquireError};
-pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
+pub use mutex::{
+    MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
+};
 pub use notify::{Notified, Notify, OwnedNotified};
+
+/// The named future types, at tokio's path (`tokio::sync::futures`).
+///
+/// The same types are also exported at the crate root.
+pub mod futures {
+    pub use crate::notify::{Notified, OwnedNotified};
+}
 pub use rwlock::{
-    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard, RwLockReadGuard,
-    RwLockWriteGuard,
+    OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
+    RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
 };
 pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 

@@ -3,6 +3,7 @@
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
@@ -63,7 +64,8 @@ pub struct OwnedMutexGuard<T: ?Sized> {
     lock: Arc<Mutex<T>>,
 }
 
-/// A [`MutexGuard`] narrowed to a part of the data by [`MutexGuard::map`].
+/// A [`MutexGuard`] narrowed to a part of the data by [`MutexGuard::map`] or
+/// [`MutexGuard::try_map`]; unlocks when dropped.
 #[must_use = "the mutex unlocks as soon as the guard is dropped"]
 pub struct MappedMutexGuard<'a, T: ?Sized> {
     s: &'a batch::Semaphore,
@@ -71,15 +73,30 @@ pub struct MappedMutexGuard<'a, T: ?Sized> {
     _marker: PhantomData<&'a mut T>,
 }
 
-// SAFETY: a guard gives `&T` through `&guard`, so sharing it needs `T: Sync`; sending it only
-// moves the exclusive access, which needs `T: Send` (as for `std::sync::MutexGuard`'s data).
-unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
+/// An [`OwnedMutexGuard`] narrowed to a part `U` of the data `T` by [`OwnedMutexGuard::map`]
+/// or [`OwnedMutexGuard::try_map`]; it still owns a reference to the mutex, and unlocks it
+/// when dropped.
+#[must_use = "the mutex unlocks as soon as the guard is dropped"]
+pub struct OwnedMappedMutexGuard<T: ?Sized, U: ?Sized = T> {
+    data: *mut U,
+    lock: Arc<Mutex<T>>,
+}
+
+// SAFETY: a guard gives `&T` through `&guard`, so sharing it needs `T: Sync`; the lock itself
+// is shared only if `T: Send` (as for `std::sync::MutexGuard`'s data). The bounds are tokio's.
+unsafe impl<T: ?Sized + Send + Sync> Sync for MutexGuard<'_, T> {}
 // SAFETY: as above.
 unsafe impl<T: ?Sized + Send + Sync> Sync for OwnedMutexGuard<T> {}
-// SAFETY: as above.
-unsafe impl<T: ?Sized + Sync> Sync for MappedMutexGuard<'_, T> {}
-// SAFETY: the mapped guard holds the lock's permit and a pointer into the locked data.
+// SAFETY: as above, for the part of the data the guard points at.
+unsafe impl<'a, T: ?Sized + Sync + 'a> Sync for MappedMutexGuard<'a, T> {}
+// SAFETY: the mapped guard holds the lock's permit and a pointer into the locked data: sending
+// it moves the exclusive access, which needs `T: Send`.
 unsafe impl<'a, T: ?Sized + Send + 'a> Send for MappedMutexGuard<'a, T> {}
+// SAFETY: it owns the `Arc<Mutex<T>>` (which may drop the whole `T` on another thread) and
+// gives `&mut U`; sharing it gives `&U` and `&Arc<Mutex<T>>`.
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Sync for OwnedMappedMutexGuard<T, U> {}
+// SAFETY: as above.
+unsafe impl<T: ?Sized + Send, U: ?Sized + Send> Send for OwnedMappedMutexGuard<T, U> {}
 
 /// The error of `try_lock`: the lock is held (or others are waiting for it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,6 +190,9 @@ impl<T: ?Sized> Mutex<T> {
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// Narrows the guard to a part of the data.
     ///
+    /// `f` runs while this guard still holds the lock: if it panics, the guard is dropped and
+    /// the mutex unlocked as usual.
+    ///
     /// ```
     /// use runtime_sync::{Mutex, MutexGuard};
     ///
@@ -183,20 +203,51 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// drop(first);
     /// assert_eq!(pair.try_lock().unwrap().0, 2);
     /// ```
-    pub fn map<U: ?Sized, F>(this: Self, f: F) -> MappedMutexGuard<'a, U>
+    pub fn map<U: ?Sized, F>(mut this: Self, f: F) -> MappedMutexGuard<'a, U>
     where
         F: FnOnce(&mut T) -> &mut U,
     {
+        let data = f(&mut *this) as *mut U;
         let lock = this.lock;
+        // The permit moves to the mapped guard: only now that `f` returned.
         std::mem::forget(this);
-        // SAFETY: the forgotten guard held the lock's permit, which the mapped guard now
-        // holds; so this is the only access to the data.
-        let data = f(unsafe { &mut *lock.c.get() }) as *mut U;
         MappedMutexGuard {
             s: &lock.s,
             data,
             _marker: PhantomData,
         }
+    }
+
+    /// Narrows the guard to a part of the data if `f` returns `Some`; gives the guard back
+    /// unchanged if it returns `None`.
+    ///
+    /// `f` runs while this guard still holds the lock: if it panics, the mutex is unlocked.
+    ///
+    /// ```
+    /// use runtime_sync::{Mutex, MutexGuard};
+    ///
+    /// let list = Mutex::new(vec![1, 2]);
+    /// let guard = list.try_lock().unwrap();
+    /// let guard = MutexGuard::try_map(guard, |v| v.get_mut(5)).unwrap_err();
+    /// let mut second = MutexGuard::try_map(guard, |v| v.get_mut(1)).unwrap();
+    /// *second = 20;
+    /// drop(second);
+    /// assert_eq!(*list.try_lock().unwrap(), [1, 20]);
+    /// ```
+    pub fn try_map<U: ?Sized, F>(mut this: Self, f: F) -> Result<MappedMutexGuard<'a, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let Some(data) = f(&mut *this).map(|data| data as *mut U) else {
+            return Err(this);
+        };
+        let lock = this.lock;
+        std::mem::forget(this);
+        Ok(MappedMutexGuard {
+            s: &lock.s,
+            data,
+            _marker: PhantomData,
+        })
     }
 
     /// The mutex this guard locks.
@@ -206,27 +257,133 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
 }
 
 impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
-    /// Narrows the guard further.
-    pub fn map<U: ?Sized, F>(this: Self, f: F) -> MappedMutexGuard<'a, U>
+    /// Narrows the guard further. `f` runs while this guard still holds the lock.
+    pub fn map<U: ?Sized, F>(mut this: Self, f: F) -> MappedMutexGuard<'a, U>
     where
         F: FnOnce(&mut T) -> &mut U,
     {
-        let (s, data) = (this.s, this.data);
+        let data = f(&mut *this) as *mut U;
+        let s = this.s;
         std::mem::forget(this);
-        // SAFETY: the forgotten guard held the permit and pointed into the locked data.
-        let data = f(unsafe { &mut *data }) as *mut U;
         MappedMutexGuard {
             s,
             data,
             _marker: PhantomData,
         }
     }
+
+    /// Narrows the guard further if `f` returns `Some`; gives it back unchanged otherwise.
+    /// `f` runs while this guard still holds the lock.
+    pub fn try_map<U: ?Sized, F>(mut this: Self, f: F) -> Result<MappedMutexGuard<'a, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let Some(data) = f(&mut *this).map(|data| data as *mut U) else {
+            return Err(this);
+        };
+        let s = this.s;
+        std::mem::forget(this);
+        Ok(MappedMutexGuard {
+            s,
+            data,
+            _marker: PhantomData,
+        })
+    }
 }
 
 impl<T: ?Sized> OwnedMutexGuard<T> {
+    /// Narrows the guard to a part of the data; the mapped guard keeps owning the mutex.
+    ///
+    /// `f` runs while this guard still holds the lock: if it panics, the mutex is unlocked.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use runtime_sync::{Mutex, OwnedMutexGuard};
+    ///
+    /// let pair = Arc::new(Mutex::new((1, "one")));
+    /// let guard = pair.clone().try_lock_owned().unwrap();
+    /// let mut first = OwnedMutexGuard::map(guard, |pair| &mut pair.0);
+    /// *first += 1;
+    /// drop(first);
+    /// assert_eq!(pair.try_lock().unwrap().0, 2);
+    /// ```
+    pub fn map<U: ?Sized, F>(mut this: Self, f: F) -> OwnedMappedMutexGuard<T, U>
+    where
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        let data = f(&mut *this) as *mut U;
+        OwnedMappedMutexGuard {
+            data,
+            lock: this.into_lock(),
+        }
+    }
+
+    /// Narrows the guard to a part of the data if `f` returns `Some`; gives the guard back
+    /// unchanged if it returns `None`. `f` runs while this guard still holds the lock.
+    pub fn try_map<U: ?Sized, F>(mut this: Self, f: F) -> Result<OwnedMappedMutexGuard<T, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let Some(data) = f(&mut *this).map(|data| data as *mut U) else {
+            return Err(this);
+        };
+        Ok(OwnedMappedMutexGuard {
+            data,
+            lock: this.into_lock(),
+        })
+    }
+
     /// The mutex this guard locks.
     pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
         &this.lock
+    }
+
+    /// The `Arc`, without unlocking: the caller takes over the permit.
+    fn into_lock(self) -> Arc<Mutex<T>> {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so the `Arc` moves out exactly once.
+        unsafe { std::ptr::read(&this.lock) }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
+    /// Narrows the guard further. `f` runs while this guard still holds the lock.
+    pub fn map<S: ?Sized, F>(mut this: Self, f: F) -> OwnedMappedMutexGuard<T, S>
+    where
+        F: FnOnce(&mut U) -> &mut S,
+    {
+        let data = f(&mut *this) as *mut S;
+        OwnedMappedMutexGuard {
+            data,
+            lock: this.into_lock(),
+        }
+    }
+
+    /// Narrows the guard further if `f` returns `Some`; gives it back unchanged otherwise.
+    /// `f` runs while this guard still holds the lock.
+    pub fn try_map<S: ?Sized, F>(mut this: Self, f: F) -> Result<OwnedMappedMutexGuard<T, S>, Self>
+    where
+        F: FnOnce(&mut U) -> Option<&mut S>,
+    {
+        let Some(data) = f(&mut *this).map(|data| data as *mut S) else {
+            return Err(this);
+        };
+        Ok(OwnedMappedMutexGuard {
+            data,
+            lock: this.into_lock(),
+        })
+    }
+
+    /// The mutex this guard locks.
+    pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
+        &this.lock
+    }
+
+    /// The `Arc`, without unlocking: the caller takes over the permit.
+    fn into_lock(self) -> Arc<Mutex<T>> {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so the `Arc` moves out exactly once.
+        unsafe { std::ptr::read(&this.lock) }
     }
 }
 
@@ -275,6 +432,22 @@ impl<T: ?Sized> DerefMut for MappedMutexGuard<'_, T> {
     }
 }
 
+impl<T: ?Sized, U: ?Sized> Deref for OwnedMappedMutexGuard<T, U> {
+    type Target = U;
+    fn deref(&self) -> &U {
+        // SAFETY: the guard holds the lock's only permit; `data` points into the data, which
+        // the `Arc` keeps alive.
+        unsafe { &*self.data }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> DerefMut for OwnedMappedMutexGuard<T, U> {
+    fn deref_mut(&mut self) -> &mut U {
+        // SAFETY: as in `deref`.
+        unsafe { &mut *self.data }
+    }
+}
+
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
         self.lock.s.release(1);
@@ -290,6 +463,12 @@ impl<T: ?Sized> Drop for OwnedMutexGuard<T> {
 impl<T: ?Sized> Drop for MappedMutexGuard<'_, T> {
     fn drop(&mut self) {
         self.s.release(1);
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Drop for OwnedMappedMutexGuard<T, U> {
+    fn drop(&mut self) {
+        self.lock.s.release(1);
     }
 }
 
@@ -334,9 +513,33 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for OwnedMutexGuard<T> {
     }
 }
 
+impl<T: ?Sized + fmt::Display> fmt::Display for OwnedMutexGuard<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
 impl<T: ?Sized + fmt::Debug> fmt::Debug for MappedMutexGuard<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for MappedMutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized, U: ?Sized + fmt::Debug> fmt::Debug for OwnedMappedMutexGuard<T, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized, U: ?Sized + fmt::Display> fmt::Display for OwnedMappedMutexGuard<T, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
     }
 }
 

@@ -26,6 +26,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll, Waker};
@@ -85,11 +86,14 @@ struct Waiter {
     signal: SignalRef,
 }
 
-/// Outcome of a `Notified` picked by `notify_one`/`notify_last`: it must be passed on if the
-/// future is dropped before it reports it.
+/// Outcome of a `Notified` picked by `notify_one`: it must be passed on (to the oldest
+/// waiter) if the future is dropped before it reports it.
 const PICKED_ONE: usize = 1;
 /// Outcome of a `Notified` woken by `notify_waiters`.
 const WOKEN_ALL: usize = 2;
+/// Outcome of a `Notified` picked by `notify_last`: passed on to the newest waiter if the
+/// future is dropped before it reports it.
+const PICKED_LAST: usize = 3;
 
 #[derive(Clone, Copy)]
 enum Strategy {
@@ -97,6 +101,16 @@ enum Strategy {
     Fifo,
     /// The newest waiter (`notify_last`).
     Lifo,
+}
+
+impl Strategy {
+    /// The outcome that records a waiter picked this way.
+    fn outcome(self) -> usize {
+        match self {
+            Strategy::Fifo => PICKED_ONE,
+            Strategy::Lifo => PICKED_LAST,
+        }
+    }
 }
 
 pin_project! {
@@ -271,7 +285,7 @@ impl Notify {
         }
         // SAFETY: we hold the lock and have just removed the node that held the reference
         // (the protocol of `util/signal.rs`).
-        unsafe { waiter.signal.set(PICKED_ONE) };
+        unsafe { waiter.signal.set(strategy.outcome()) };
         drop(waiters);
         waiter.waker
     }
@@ -404,19 +418,27 @@ impl Notify {
         // Read again under the lock: PENDING now means our node is still in the list, and
         // must leave it before our memory goes.
         if waiting.signal.get() == PENDING {
-            waiters.remove(key);
+            let removed = waiters.remove(key);
             if waiters.is_empty() {
                 let cur = self.state.load(SeqCst);
                 if cur & STATE_MASK == WAITING {
                     self.state.store(calls(cur) | EMPTY, SeqCst);
                 }
             }
+            drop(waiters);
+            // After the lock: a waker's drop may run user code that uses this `Notify`.
+            drop(removed);
             return;
         }
-        if waiting.signal.get() == PICKED_ONE {
-            if let Some(waker) = self.notify_locked(waiters, Strategy::Fifo) {
-                waker.wake();
-            }
+        // Pass the notification on the way it came: `notify_last` picks the newest waiter
+        // again, `notify_one` the oldest.
+        let strategy = match waiting.signal.get() {
+            PICKED_ONE => Strategy::Fifo,
+            PICKED_LAST => Strategy::Lifo,
+            _ => return,
+        };
+        if let Some(waker) = self.notify_locked(waiters, strategy) {
+            waker.wake();
         }
     }
 
@@ -474,6 +496,12 @@ impl Future for OwnedNotified {
         this.notify.poll_notified(this.inner, cx)
     }
 }
+
+// `Notify` keeps no user data, and every method leaves its state consistent at each point a
+// waker (user code) can run or panic, so observing it after a caught panic is sound (tokio
+// promises the same).
+impl UnwindSafe for Notify {}
+impl RefUnwindSafe for Notify {}
 
 impl Default for Notify {
     fn default() -> Notify {

@@ -6,12 +6,11 @@
 
 use std::cell::UnsafeCell;
 use std::fmt;
-use std::future::poll_fn;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
 
 use crate::batch_semaphore as batch;
 use crate::coop;
@@ -91,7 +90,9 @@ pub struct RwLockWriteGuard<'a, T: ?Sized> {
     _marker: PhantomData<&'a mut T>,
 }
 
-/// A write guard narrowed to a part of the data by [`RwLockWriteGuard::map`].
+/// A write guard narrowed to a part of the data by [`RwLockWriteGuard::map`] (or `try_map`,
+/// `into_mapped`). Unlike the write guard it cannot be downgraded: a read guard on the part
+/// would let readers in while the rest of the data may still be borrowed mutably.
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
     permits: u32,
@@ -100,9 +101,11 @@ pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
     _marker: PhantomData<&'a mut T>,
 }
 
-/// Shared access to the data of an [`RwLock`] in an `Arc`, owning a reference to it.
+/// Shared access to (a part `U` of) the data `T` of an [`RwLock`] in an `Arc`, owning a
+/// reference to the lock.
 #[must_use = "the lock is released as soon as the guard is dropped"]
-pub struct OwnedRwLockReadGuard<T: ?Sized> {
+pub struct OwnedRwLockReadGuard<T: ?Sized, U: ?Sized = T> {
+    data: *const U,
     lock: Arc<RwLock<T>>,
 }
 
@@ -112,19 +115,46 @@ pub struct OwnedRwLockWriteGuard<T: ?Sized> {
     lock: Arc<RwLock<T>>,
 }
 
-// SAFETY: a read guard gives `&T`: it may be sent or shared when `T: Sync`.
+/// An owned write guard narrowed to a part `U` of the data `T` by
+/// [`OwnedRwLockWriteGuard::map`] (or `try_map`, `into_mapped`); it cannot be downgraded.
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct OwnedRwLockMappedWriteGuard<T: ?Sized, U: ?Sized = T> {
+    data: *mut U,
+    lock: Arc<RwLock<T>>,
+}
+
+// The bounds below are tokio's, so that code moving from tokio keeps compiling.
+//
+// SAFETY: a read guard gives `&T`: it may be sent when `T: Sync` (the data is shared), and
+// shared when `T: Send + Sync`.
 unsafe impl<T: ?Sized + Sync> Send for RwLockReadGuard<'_, T> {}
 // SAFETY: as above.
-unsafe impl<T: ?Sized + Sync> Sync for RwLockReadGuard<'_, T> {}
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLockReadGuard<'_, T> {}
 // SAFETY: a write guard gives `&mut T` to its holder: sending it needs `T: Send + Sync` (the
-// lock's readers on other threads may see the data afterwards), sharing it `T: Sync`.
+// lock's readers on other threads may see the data afterwards, and a downgrade shares it);
+// sharing it gives `&T`.
 unsafe impl<T: ?Sized + Send + Sync> Send for RwLockWriteGuard<'_, T> {}
 // SAFETY: as above.
-unsafe impl<T: ?Sized + Sync> Sync for RwLockWriteGuard<'_, T> {}
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLockWriteGuard<'_, T> {}
 // SAFETY: as for the write guard.
 unsafe impl<T: ?Sized + Send + Sync> Send for RwLockMappedWriteGuard<'_, T> {}
 // SAFETY: as for the write guard.
-unsafe impl<T: ?Sized + Sync> Sync for RwLockMappedWriteGuard<'_, T> {}
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLockMappedWriteGuard<'_, T> {}
+// SAFETY: the owned read guard may drop the last `Arc`, and with it the whole `T`, on the
+// thread it was sent to (hence `T: Send`); it shares `U` (hence `U: Sync`).
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Sync> Send for OwnedRwLockReadGuard<T, U> {}
+// SAFETY: as above.
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Sync for OwnedRwLockReadGuard<T, U> {}
+// SAFETY: as for the owned read guard, with exclusive access to `U`.
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Send
+    for OwnedRwLockMappedWriteGuard<T, U>
+{
+}
+// SAFETY: as above.
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Sync
+    for OwnedRwLockMappedWriteGuard<T, U>
+{
+}
 
 impl<T> RwLock<T> {
     /// A new, unlocked lock.
@@ -144,9 +174,11 @@ impl<T> RwLock<T> {
     /// Panics if `max_reads` is zero or more than `u32::MAX >> 3`.
     #[track_caller]
     pub fn with_max_readers(value: T, max_reads: u32) -> RwLock<T> {
+        assert!(max_reads != 0, "a RwLock may not be created with 0 readers");
         assert!(
-            max_reads > 0 && max_reads <= MAX_READS,
-            "a RwLock needs between 1 and {MAX_READS} readers, not {max_reads}"
+            max_reads <= MAX_READS,
+            "a RwLock may not be created with more than {MAX_READS} readers (asked for \
+             {max_reads})"
         );
         RwLock {
             max_readers: max_reads,
@@ -167,6 +199,34 @@ impl<T> RwLock<T> {
         }
     }
 
+    /// [`with_max_readers`](Self::with_max_readers) in a `const` context (a `static`).
+    ///
+    /// # Panics
+    ///
+    /// Panics if `max_reads` is zero or more than `u32::MAX >> 3`.
+    ///
+    /// ```
+    /// use runtime_sync::RwLock;
+    ///
+    /// static CONFIG: RwLock<u32> = RwLock::const_with_max_readers(0, 16);
+    /// assert_eq!(*CONFIG.try_read().unwrap(), 0);
+    /// ```
+    #[cfg(not(loom))]
+    #[track_caller]
+    pub const fn const_with_max_readers(value: T, max_reads: u32) -> RwLock<T> {
+        assert!(max_reads != 0, "a RwLock may not be created with 0 readers");
+        assert!(
+            max_reads <= MAX_READS,
+            "a RwLock may not be created with more than u32::MAX >> 3 readers"
+        );
+        RwLock {
+            max_readers: max_reads,
+            s: batch::Semaphore::const_new(max_reads as usize),
+            spin: AtomicU32::new(SPIN_START),
+            c: UnsafeCell::new(value),
+        }
+    }
+
     /// The data, consuming the lock.
     pub fn into_inner(self) -> T {
         self.c.into_inner()
@@ -176,7 +236,7 @@ impl<T> RwLock<T> {
 impl<T: ?Sized> RwLock<T> {
     /// Takes `n` permits: first by spinning briefly (see `try_spin`), else by queueing.
     async fn acquire(&self, n: usize) {
-        if poll_fn(|cx| self.poll_spin(cx, n)).await {
+        if self.spin_acquire(n) {
             return;
         }
         if self.s.acquire(n).await.is_err() {
@@ -184,15 +244,19 @@ impl<T: ?Sized> RwLock<T> {
         }
     }
 
-    /// One budgeted attempt to take the permits without queueing.
-    fn poll_spin(&self, cx: &mut Context<'_>, n: usize) -> Poll<bool> {
-        let coop = ready!(coop::poll_proceed(cx));
+    /// One budgeted attempt to take the permits without queueing. With the budget spent it
+    /// leaves the work to the semaphore's `Acquire`, which takes its turn in the queue before
+    /// it yields (so a task out of budget is not overtaken by later waiters).
+    fn spin_acquire(&self, n: usize) -> bool {
+        let Some(coop) = coop::try_proceed() else {
+            return false;
+        };
         if self.try_spin(n) {
             coop.made_progress();
-            Poll::Ready(true)
+            true
         } else {
             // Dropping `coop` refunds the unit: the queued acquire spends it instead.
-            Poll::Ready(false)
+            false
         }
     }
 
@@ -278,7 +342,7 @@ impl<T: ?Sized> RwLock<T> {
     /// [`read`](Self::read) for a lock in an `Arc`: the guard owns a reference.
     pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
         self.acquire(1).await;
-        OwnedRwLockReadGuard { lock: self }
+        OwnedRwLockReadGuard::new(self)
     }
 
     /// [`write`](Self::write) for a lock in an `Arc`: the guard owns a reference.
@@ -290,7 +354,7 @@ impl<T: ?Sized> RwLock<T> {
     /// [`try_read`](Self::try_read) for a lock in an `Arc`.
     pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
         match self.s.try_acquire(1) {
-            Ok(()) => Ok(OwnedRwLockReadGuard { lock: self }),
+            Ok(()) => Ok(OwnedRwLockReadGuard::new(self)),
             Err(_) => Err(TryLockError(())),
         }
     }
@@ -329,34 +393,76 @@ impl<T: ?Sized> RwLock<T> {
     }
 }
 
+// Every `map`-like method below runs the caller's closure while the guard it consumes still
+// holds the lock, and forgets that guard only once the closure has returned: a panicking
+// closure drops the guard, which releases the lock, like any other panic under a guard.
+
 impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
-    /// Narrows the guard to a part of the data.
-    pub fn map<U: ?Sized, F>(this: Self, f: F) -> RwLockReadGuard<'a, U>
+    /// Narrows the guard to a part of the data. `f` runs while this guard still holds the
+    /// lock: if it panics, the lock is released.
+    ///
+    /// ```
+    /// use runtime_sync::{RwLock, RwLockReadGuard};
+    ///
+    /// let lock = RwLock::new((1, "one"));
+    /// let guard = lock.try_read().unwrap();
+    /// let name = RwLockReadGuard::map(guard, |pair| &pair.1);
+    /// assert_eq!(*name, "one");
+    /// ```
+    pub fn map<F, U: ?Sized>(this: Self, f: F) -> RwLockReadGuard<'a, U>
     where
         F: FnOnce(&T) -> &U,
     {
-        let (s, data) = (this.s, this.data);
+        let data = f(&*this) as *const U;
+        let s = this.s;
         std::mem::forget(this);
-        // SAFETY: the forgotten guard held a read permit, which the new guard now holds.
-        let data = f(unsafe { &*data }) as *const U;
         RwLockReadGuard {
             s,
             data,
             _marker: PhantomData,
         }
     }
+
+    /// Narrows the guard to a part of the data if `f` returns `Some`; gives the guard back
+    /// unchanged if it returns `None`. `f` runs while this guard still holds the lock.
+    pub fn try_map<F, U: ?Sized>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        let Some(data) = f(&*this).map(|data| data as *const U) else {
+            return Err(this);
+        };
+        let s = this.s;
+        std::mem::forget(this);
+        Ok(RwLockReadGuard {
+            s,
+            data,
+            _marker: PhantomData,
+        })
+    }
 }
 
 impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
-    /// Narrows the guard to a part of the data.
-    pub fn map<U: ?Sized, F>(this: Self, f: F) -> RwLockMappedWriteGuard<'a, U>
+    /// Narrows the guard to a part of the data. `f` runs while this guard still holds the
+    /// lock: if it panics, the lock is released.
+    ///
+    /// ```
+    /// use runtime_sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// let lock = RwLock::new((1, "one"));
+    /// let guard = lock.try_write().unwrap();
+    /// let mut first = RwLockWriteGuard::map(guard, |pair| &mut pair.0);
+    /// *first = 2;
+    /// drop(first);
+    /// assert_eq!(lock.try_read().unwrap().0, 2);
+    /// ```
+    pub fn map<F, U: ?Sized>(mut this: Self, f: F) -> RwLockMappedWriteGuard<'a, U>
     where
         F: FnOnce(&mut T) -> &mut U,
     {
-        let (permits, s, data) = (this.permits, this.s, this.data);
+        let data = f(&mut *this) as *mut U;
+        let (permits, s) = (this.permits, this.s);
         std::mem::forget(this);
-        // SAFETY: the forgotten guard held every permit, which the new guard now holds.
-        let data = f(unsafe { &mut *data }) as *mut U;
         RwLockMappedWriteGuard {
             permits,
             s,
@@ -365,23 +471,90 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         }
     }
 
-    /// Turns exclusive access into shared access without letting a writer in between; the
-    /// other waiting readers can proceed.
+    /// Narrows the guard to a part of the data if `f` returns `Some`; gives the guard back
+    /// unchanged if it returns `None`. `f` runs while this guard still holds the lock.
+    pub fn try_map<F, U: ?Sized>(
+        mut this: Self,
+        f: F,
+    ) -> Result<RwLockMappedWriteGuard<'a, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let Some(data) = f(&mut *this).map(|data| data as *mut U) else {
+            return Err(this);
+        };
+        let (permits, s) = (this.permits, this.s);
+        std::mem::forget(this);
+        Ok(RwLockMappedWriteGuard {
+            permits,
+            s,
+            data,
+            _marker: PhantomData,
+        })
+    }
+
+    /// The whole data as a mapped guard (which cannot be downgraded).
+    pub fn into_mapped(this: Self) -> RwLockMappedWriteGuard<'a, T> {
+        RwLockWriteGuard::map(this, |data| data)
+    }
+
+    /// Narrows the guard to a part of the data and turns it into shared access, without
+    /// letting a writer in between. `f` runs while the lock is still held exclusively (no
+    /// reader gets in before it returns); if it panics, the lock is released.
     ///
     /// ```
     /// use runtime_sync::{RwLock, RwLockWriteGuard};
     ///
+    /// let lock = RwLock::new((1, "one"));
+    /// let guard = lock.try_write().unwrap();
+    /// let name = RwLockWriteGuard::downgrade_map(guard, |pair| &pair.1);
+    /// assert!(lock.try_read().is_ok());
+    /// assert!(lock.try_write().is_err());
+    /// assert_eq!(*name, "one");
+    /// ```
+    pub fn downgrade_map<F, U: ?Sized>(this: Self, f: F) -> RwLockReadGuard<'a, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        let data = f(&*this) as *const U;
+        this.into_read_guard(data)
+    }
+
+    /// Like [`downgrade_map`](Self::downgrade_map) if `f` returns `Some`; gives the write
+    /// guard back unchanged (still exclusive) if it returns `None`.
+    pub fn try_downgrade_map<F, U: ?Sized>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        let Some(data) = f(&*this).map(|data| data as *const U) else {
+            return Err(this);
+        };
+        Ok(this.into_read_guard(data))
+    }
+
+    /// Turns exclusive access into shared access without letting a writer in between; the
+    /// other waiting readers can proceed.
+    ///
+    /// ```
+    /// use runtime_sync::RwLock;
+    ///
     /// let lock = RwLock::new(1);
     /// let mut w = lock.try_write().unwrap();
     /// *w = 2;
-    /// let r = RwLockWriteGuard::downgrade(w);
+    /// let r = w.downgrade();
     /// assert_eq!(*r, 2);
     /// assert!(lock.try_read().is_ok());
     /// assert!(lock.try_write().is_err());
     /// ```
-    pub fn downgrade(this: Self) -> RwLockReadGuard<'a, T> {
-        let (permits, s, data) = (this.permits, this.s, this.data);
-        std::mem::forget(this);
+    pub fn downgrade(self) -> RwLockReadGuard<'a, T> {
+        let data = self.data as *const T;
+        self.into_read_guard(data)
+    }
+
+    /// Keeps one permit for a read guard on `data` and gives the rest back.
+    fn into_read_guard<U: ?Sized>(self, data: *const U) -> RwLockReadGuard<'a, U> {
+        let (permits, s) = (self.permits, self.s);
+        std::mem::forget(self);
         // Keep one permit for the reader; the rest go to whoever waits.
         s.release(permits as usize - 1);
         RwLockReadGuard {
@@ -392,30 +565,251 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     }
 }
 
-impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
-    /// Turns exclusive access into shared access without letting a writer in between.
-    pub fn downgrade(this: Self) -> OwnedRwLockReadGuard<T> {
-        let this = std::mem::ManuallyDrop::new(this);
-        // SAFETY: `this` is never used or dropped again, so the `Arc` moves out exactly once
-        // (without running the write guard's drop, which would release every permit).
-        let lock = unsafe { std::ptr::read(&this.lock) };
-        // Keep one permit for the reader; the rest go to whoever waits.
-        lock.s.release(lock.max_readers as usize - 1);
-        OwnedRwLockReadGuard { lock }
+impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
+    /// Narrows the guard further. `f` runs while this guard still holds the lock.
+    pub fn map<F, U: ?Sized>(mut this: Self, f: F) -> RwLockMappedWriteGuard<'a, U>
+    where
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        let data = f(&mut *this) as *mut U;
+        let (permits, s) = (this.permits, this.s);
+        std::mem::forget(this);
+        RwLockMappedWriteGuard {
+            permits,
+            s,
+            data,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Narrows the guard further if `f` returns `Some`; gives it back unchanged otherwise.
+    /// `f` runs while this guard still holds the lock.
+    pub fn try_map<F, U: ?Sized>(
+        mut this: Self,
+        f: F,
+    ) -> Result<RwLockMappedWriteGuard<'a, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let Some(data) = f(&mut *this).map(|data| data as *mut U) else {
+            return Err(this);
+        };
+        let (permits, s) = (this.permits, this.s);
+        std::mem::forget(this);
+        Ok(RwLockMappedWriteGuard {
+            permits,
+            s,
+            data,
+            _marker: PhantomData,
+        })
     }
 }
 
 impl<T: ?Sized> OwnedRwLockReadGuard<T> {
+    fn new(lock: Arc<RwLock<T>>) -> OwnedRwLockReadGuard<T> {
+        OwnedRwLockReadGuard {
+            data: lock.c.get(),
+            lock,
+        }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
+    /// Narrows the guard to a part of the data; it keeps owning the lock. `f` runs while
+    /// this guard still holds the lock: if it panics, the lock is released.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use runtime_sync::{OwnedRwLockReadGuard, RwLock};
+    ///
+    /// let lock = Arc::new(RwLock::new((1, "one")));
+    /// let guard = lock.clone().try_read_owned().unwrap();
+    /// let name = OwnedRwLockReadGuard::map(guard, |pair| &pair.1);
+    /// assert_eq!(*name, "one");
+    /// ```
+    pub fn map<F, V: ?Sized>(this: Self, f: F) -> OwnedRwLockReadGuard<T, V>
+    where
+        F: FnOnce(&U) -> &V,
+    {
+        let data = f(&*this) as *const V;
+        OwnedRwLockReadGuard {
+            data,
+            lock: this.into_lock(),
+        }
+    }
+
+    /// Narrows the guard if `f` returns `Some`; gives it back unchanged otherwise. `f` runs
+    /// while this guard still holds the lock.
+    pub fn try_map<F, V: ?Sized>(this: Self, f: F) -> Result<OwnedRwLockReadGuard<T, V>, Self>
+    where
+        F: FnOnce(&U) -> Option<&V>,
+    {
+        let Some(data) = f(&*this).map(|data| data as *const V) else {
+            return Err(this);
+        };
+        Ok(OwnedRwLockReadGuard {
+            data,
+            lock: this.into_lock(),
+        })
+    }
+
     /// The lock this guard reads.
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
         &this.lock
     }
+
+    /// The `Arc`, without releasing: the caller takes over the read permit.
+    fn into_lock(self) -> Arc<RwLock<T>> {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so the `Arc` moves out exactly once.
+        unsafe { std::ptr::read(&this.lock) }
+    }
 }
 
 impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
+    /// Narrows the guard to a part of the data; it keeps owning the lock. `f` runs while
+    /// this guard still holds the lock: if it panics, the lock is released.
+    pub fn map<F, U: ?Sized>(mut this: Self, f: F) -> OwnedRwLockMappedWriteGuard<T, U>
+    where
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        let data = f(&mut *this) as *mut U;
+        OwnedRwLockMappedWriteGuard {
+            data,
+            lock: this.into_lock(),
+        }
+    }
+
+    /// Narrows the guard if `f` returns `Some`; gives it back unchanged otherwise. `f` runs
+    /// while this guard still holds the lock.
+    pub fn try_map<F, U: ?Sized>(
+        mut this: Self,
+        f: F,
+    ) -> Result<OwnedRwLockMappedWriteGuard<T, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let Some(data) = f(&mut *this).map(|data| data as *mut U) else {
+            return Err(this);
+        };
+        Ok(OwnedRwLockMappedWriteGuard {
+            data,
+            lock: this.into_lock(),
+        })
+    }
+
+    /// The whole data as a mapped guard (which cannot be downgraded).
+    pub fn into_mapped(this: Self) -> OwnedRwLockMappedWriteGuard<T> {
+        OwnedRwLockWriteGuard::map(this, |data| data)
+    }
+
+    /// Narrows the guard to a part of the data and turns it into shared access, without
+    /// letting a writer in between. `f` runs while the lock is still held exclusively; if it
+    /// panics, the lock is released.
+    pub fn downgrade_map<F, U: ?Sized>(this: Self, f: F) -> OwnedRwLockReadGuard<T, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        let data = f(&*this) as *const U;
+        this.into_read_guard(data)
+    }
+
+    /// Like [`downgrade_map`](Self::downgrade_map) if `f` returns `Some`; gives the write
+    /// guard back unchanged (still exclusive) if it returns `None`.
+    pub fn try_downgrade_map<F, U: ?Sized>(
+        this: Self,
+        f: F,
+    ) -> Result<OwnedRwLockReadGuard<T, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        let Some(data) = f(&*this).map(|data| data as *const U) else {
+            return Err(this);
+        };
+        Ok(this.into_read_guard(data))
+    }
+
+    /// Turns exclusive access into shared access without letting a writer in between.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use runtime_sync::RwLock;
+    ///
+    /// let lock = Arc::new(RwLock::new(1));
+    /// let mut w = lock.clone().try_write_owned().unwrap();
+    /// *w = 2;
+    /// let r = w.downgrade();
+    /// assert_eq!(*r, 2);
+    /// assert!(lock.try_read().is_ok());
+    /// assert!(lock.try_write().is_err());
+    /// ```
+    pub fn downgrade(self) -> OwnedRwLockReadGuard<T> {
+        let data = self.lock.c.get() as *const T;
+        self.into_read_guard(data)
+    }
+
     /// The lock this guard writes.
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
         &this.lock
+    }
+
+    /// Keeps one permit for a read guard on `data` and gives the rest back.
+    fn into_read_guard<U: ?Sized>(self, data: *const U) -> OwnedRwLockReadGuard<T, U> {
+        let lock = self.into_lock();
+        // Keep one permit for the reader; the rest go to whoever waits.
+        lock.s.release(lock.max_readers as usize - 1);
+        OwnedRwLockReadGuard { data, lock }
+    }
+
+    /// The `Arc`, without releasing: the caller takes over every permit.
+    fn into_lock(self) -> Arc<RwLock<T>> {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so the `Arc` moves out exactly once.
+        unsafe { std::ptr::read(&this.lock) }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
+    /// Narrows the guard further. `f` runs while this guard still holds the lock.
+    pub fn map<F, V: ?Sized>(mut this: Self, f: F) -> OwnedRwLockMappedWriteGuard<T, V>
+    where
+        F: FnOnce(&mut U) -> &mut V,
+    {
+        let data = f(&mut *this) as *mut V;
+        OwnedRwLockMappedWriteGuard {
+            data,
+            lock: this.into_lock(),
+        }
+    }
+
+    /// Narrows the guard further if `f` returns `Some`; gives it back unchanged otherwise.
+    /// `f` runs while this guard still holds the lock.
+    pub fn try_map<F, V: ?Sized>(
+        mut this: Self,
+        f: F,
+    ) -> Result<OwnedRwLockMappedWriteGuard<T, V>, Self>
+    where
+        F: FnOnce(&mut U) -> Option<&mut V>,
+    {
+        let Some(data) = f(&mut *this).map(|data| data as *mut V) else {
+            return Err(this);
+        };
+        Ok(OwnedRwLockMappedWriteGuard {
+            data,
+            lock: this.into_lock(),
+        })
+    }
+
+    /// The lock this guard writes.
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        &this.lock
+    }
+
+    /// The `Arc`, without releasing: the caller takes over every permit.
+    fn into_lock(self) -> Arc<RwLock<T>> {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so the `Arc` moves out exactly once.
+        unsafe { std::ptr::read(&this.lock) }
     }
 }
 
@@ -457,11 +851,12 @@ impl<T: ?Sized> DerefMut for RwLockMappedWriteGuard<'_, T> {
     }
 }
 
-impl<T: ?Sized> Deref for OwnedRwLockReadGuard<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: the guard holds a read permit.
-        unsafe { &*self.lock.c.get() }
+impl<T: ?Sized, U: ?Sized> Deref for OwnedRwLockReadGuard<T, U> {
+    type Target = U;
+    fn deref(&self) -> &U {
+        // SAFETY: the guard holds a read permit; `data` points into the data, which the `Arc`
+        // keeps alive.
+        unsafe { &*self.data }
     }
 }
 
@@ -477,6 +872,22 @@ impl<T: ?Sized> DerefMut for OwnedRwLockWriteGuard<T> {
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY: the guard holds every permit.
         unsafe { &mut *self.lock.c.get() }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Deref for OwnedRwLockMappedWriteGuard<T, U> {
+    type Target = U;
+    fn deref(&self) -> &U {
+        // SAFETY: the guard holds every permit; `data` points into the data, which the `Arc`
+        // keeps alive.
+        unsafe { &*self.data }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> DerefMut for OwnedRwLockMappedWriteGuard<T, U> {
+    fn deref_mut(&mut self) -> &mut U {
+        // SAFETY: as in `deref`.
+        unsafe { &mut *self.data }
     }
 }
 
@@ -498,13 +909,19 @@ impl<T: ?Sized> Drop for RwLockMappedWriteGuard<'_, T> {
     }
 }
 
-impl<T: ?Sized> Drop for OwnedRwLockReadGuard<T> {
+impl<T: ?Sized, U: ?Sized> Drop for OwnedRwLockReadGuard<T, U> {
     fn drop(&mut self) {
         self.lock.s.release(1);
     }
 }
 
 impl<T: ?Sized> Drop for OwnedRwLockWriteGuard<T> {
+    fn drop(&mut self) {
+        self.lock.s.release(self.lock.max_readers as usize);
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Drop for OwnedRwLockMappedWriteGuard<T, U> {
     fn drop(&mut self) {
         self.lock.s.release(self.lock.max_readers as usize);
     }
@@ -533,32 +950,110 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
     }
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
+impl<T: ?Sized> fmt::Debug for RwLockReadGuard<'_, T>
+where
+    T: fmt::Debug,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
     }
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
+impl<T: ?Sized> fmt::Display for RwLockReadGuard<'_, T>
+where
+    T: fmt::Display,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for RwLockWriteGuard<'_, T>
+where
+    T: fmt::Debug,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
     }
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockMappedWriteGuard<'_, T> {
+impl<T: ?Sized> fmt::Display for RwLockWriteGuard<'_, T>
+where
+    T: fmt::Display,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for RwLockMappedWriteGuard<'_, T>
+where
+    T: fmt::Debug,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
     }
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for OwnedRwLockReadGuard<T> {
+impl<T: ?Sized> fmt::Display for RwLockMappedWriteGuard<'_, T>
+where
+    T: fmt::Display,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> fmt::Debug for OwnedRwLockReadGuard<T, U>
+where
+    U: fmt::Debug,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
     }
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for OwnedRwLockWriteGuard<T> {
+impl<T: ?Sized, U: ?Sized> fmt::Display for OwnedRwLockReadGuard<T, U>
+where
+    U: fmt::Display,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for OwnedRwLockWriteGuard<T>
+where
+    T: fmt::Debug,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized> fmt::Display for OwnedRwLockWriteGuard<T>
+where
+    T: fmt::Display,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> fmt::Debug for OwnedRwLockMappedWriteGuard<T, U>
+where
+    U: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> fmt::Display for OwnedRwLockMappedWriteGuard<T, U>
+where
+    U: fmt::Display,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
     }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::batch_semaphore::{self as batch, AcquireError, TryAcquireError};
+use crate::util::block_on::block_on;
 
 /// A counting semaphore: a pool of permits that tasks acquire and give back.
 ///
@@ -47,7 +48,7 @@ pub struct Semaphore {
 #[must_use = "the permits are given back as soon as this is dropped"]
 pub struct SemaphorePermit<'a> {
     sem: &'a Semaphore,
-    permits: u32,
+    permits: usize,
 }
 
 /// Permits taken from a [`Semaphore`] in an `Arc`, owning a reference to it; given back when
@@ -55,7 +56,7 @@ pub struct SemaphorePermit<'a> {
 #[must_use = "the permits are given back as soon as this is dropped"]
 pub struct OwnedSemaphorePermit {
     sem: Arc<Semaphore>,
-    permits: u32,
+    permits: usize,
 }
 
 impl Semaphore {
@@ -127,7 +128,7 @@ impl Semaphore {
         self.ll_sem.acquire(n as usize).await?;
         Ok(SemaphorePermit {
             sem: self,
-            permits: n,
+            permits: n as usize,
         })
     }
 
@@ -141,8 +142,87 @@ impl Semaphore {
         self.ll_sem.try_acquire(n as usize)?;
         Ok(SemaphorePermit {
             sem: self,
-            permits: n,
+            permits: n as usize,
         })
+    }
+
+    /// Takes one permit from synchronous code, parking the thread until one is available.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is (or gets) [closed](Self::close).
+    ///
+    /// # Panics
+    ///
+    /// Panics if called from inside an async runtime: `.await` [`acquire`](Self::acquire)
+    /// there.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use runtime_sync::Semaphore;
+    ///
+    /// let sem = Arc::new(Semaphore::new(1));
+    /// let permit = sem.blocking_acquire().unwrap();
+    /// let waiter = std::thread::spawn({
+    ///     let sem = sem.clone();
+    ///     move || drop(sem.blocking_acquire().unwrap())
+    /// });
+    /// drop(permit);
+    /// waiter.join().unwrap();
+    /// ```
+    #[track_caller]
+    pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
+        block_on("Semaphore::blocking_acquire", self.acquire())
+    }
+
+    /// Takes `n` permits from synchronous code, parking the thread until they are available.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is (or gets) [closed](Self::close).
+    ///
+    /// # Panics
+    ///
+    /// Panics if called from inside an async runtime: `.await`
+    /// [`acquire_many`](Self::acquire_many) there.
+    #[track_caller]
+    pub fn blocking_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
+        block_on("Semaphore::blocking_acquire_many", self.acquire_many(n))
+    }
+
+    /// [`blocking_acquire`](Self::blocking_acquire) for a semaphore in an `Arc`: the permit
+    /// owns a reference.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is (or gets) [closed](Self::close).
+    ///
+    /// # Panics
+    ///
+    /// Panics if called from inside an async runtime.
+    #[track_caller]
+    pub fn blocking_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
+        block_on("Semaphore::blocking_acquire_owned", self.acquire_owned())
+    }
+
+    /// [`blocking_acquire_many`](Self::blocking_acquire_many) for a semaphore in an `Arc`.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is (or gets) [closed](Self::close).
+    ///
+    /// # Panics
+    ///
+    /// Panics if called from inside an async runtime.
+    #[track_caller]
+    pub fn blocking_acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, AcquireError> {
+        block_on(
+            "Semaphore::blocking_acquire_many_owned",
+            self.acquire_many_owned(n),
+        )
     }
 
     /// [`acquire`](Self::acquire) for a semaphore in an `Arc`: the permit owns a reference,
@@ -159,7 +239,7 @@ impl Semaphore {
         self.ll_sem.acquire(n as usize).await?;
         Ok(OwnedSemaphorePermit {
             sem: self,
-            permits: n,
+            permits: n as usize,
         })
     }
 
@@ -176,7 +256,7 @@ impl Semaphore {
         self.ll_sem.try_acquire(n as usize)?;
         Ok(OwnedSemaphorePermit {
             sem: self,
-            permits: n,
+            permits: n as usize,
         })
     }
 
@@ -215,7 +295,6 @@ impl<'a> SemaphorePermit<'a> {
 
     /// Splits `n` permits off into a new permit; `None` if this one holds fewer than `n`.
     pub fn split(&mut self, n: usize) -> Option<Self> {
-        let n = u32::try_from(n).ok()?;
         if n > self.permits {
             return None;
         }
@@ -228,7 +307,12 @@ impl<'a> SemaphorePermit<'a> {
 
     /// How many permits this holds.
     pub fn num_permits(&self) -> usize {
-        self.permits as usize
+        self.permits
+    }
+
+    /// The semaphore the permits came from.
+    pub fn semaphore(&self) -> &'a Semaphore {
+        self.sem
     }
 }
 
@@ -255,7 +339,6 @@ impl OwnedSemaphorePermit {
 
     /// Splits `n` permits off into a new permit; `None` if this one holds fewer than `n`.
     pub fn split(&mut self, n: usize) -> Option<Self> {
-        let n = u32::try_from(n).ok()?;
         if n > self.permits {
             return None;
         }
@@ -268,7 +351,7 @@ impl OwnedSemaphorePermit {
 
     /// How many permits this holds.
     pub fn num_permits(&self) -> usize {
-        self.permits as usize
+        self.permits
     }
 
     /// The semaphore the permits came from.
@@ -279,13 +362,13 @@ impl OwnedSemaphorePermit {
 
 impl Drop for SemaphorePermit<'_> {
     fn drop(&mut self) {
-        self.sem.add_permits(self.permits as usize);
+        self.sem.add_permits(self.permits);
     }
 }
 
 impl Drop for OwnedSemaphorePermit {
     fn drop(&mut self) {
-        self.sem.add_permits(self.permits as usize);
+        self.sem.add_permits(self.permits);
     }
 }
 

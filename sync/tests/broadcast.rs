@@ -239,7 +239,7 @@ fn closed_after_a_lag_reports_the_lag_first() {
 }
 
 #[test]
-fn a_value_is_dropped_once_every_receiver_read_it_and_the_last_one_moves_it() {
+fn every_receiver_gets_a_clone_and_the_last_read_drops_the_original() {
     let c = Counters::new();
     let (tx, mut rx1) = broadcast::channel(4);
     let mut rx2 = tx.subscribe();
@@ -247,11 +247,43 @@ fn a_value_is_dropped_once_every_receiver_read_it_and_the_last_one_moves_it() {
     let a = rx1.try_recv().unwrap();
     assert_eq!((c.clones(), c.drops()), (1, 0));
     let b = rx2.try_recv().unwrap();
-    // The last reader took the original: no second clone, and the channel holds nothing.
-    assert_eq!((c.clones(), c.drops()), (1, 0));
+    // The last reader gets a clone too (as with tokio), and the channel's copy goes.
+    assert_eq!((c.clones(), c.drops()), (2, 1));
     assert_eq!((a.id, b.id), (1, 1));
     drop((a, b));
-    assert_eq!(c.drops(), 2);
+    assert_eq!(c.drops(), 3);
+}
+
+#[test]
+fn a_panicking_clone_consumes_the_value_and_leaves_the_channel_usable() {
+    #[derive(Debug, PartialEq)]
+    struct Fragile(u32);
+    impl Clone for Fragile {
+        fn clone(&self) -> Fragile {
+            assert_ne!(self.0, 0, "cloned the fragile value");
+            Fragile(self.0)
+        }
+    }
+    for receivers in [1, 2] {
+        let (tx, mut rx) = broadcast::channel(4);
+        let mut others: Vec<_> = (1..receivers).map(|_| tx.subscribe()).collect();
+        tx.send(Fragile(0)).unwrap();
+        tx.send(Fragile(1)).unwrap();
+        let panicked =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rx.try_recv())).is_err();
+        assert!(panicked);
+        // The panicking value counts as read; the next one comes, and the locks are free.
+        assert_eq!(rx.try_recv(), Ok(Fragile(1)));
+        assert_eq!(tx.send(Fragile(2)).unwrap(), receivers);
+        assert_eq!(rx.try_recv(), Ok(Fragile(2)));
+        for other in &mut others {
+            assert!(
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| other.try_recv()))
+                    .is_err()
+            );
+            assert_eq!(other.try_recv(), Ok(Fragile(1)));
+        }
+    }
 }
 
 #[test]

@@ -760,3 +760,205 @@ fn large_values_do_not_overflow_the_stack() {
         .unwrap();
     handle.join().unwrap();
 }
+
+/// A timer hook for the tests: every sleep completes once `FIRE` is set.
+mod test_timer {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    use std::time::Duration;
+
+    thread_local! {
+        pub static FIRE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// The duration the last sleep was made for.
+    pub static LAST: std::sync::Mutex<Option<Duration>> = std::sync::Mutex::new(None);
+
+    struct Sleep;
+
+    impl Future for Sleep {
+        type Output = ();
+        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+            if FIRE.with(|f| f.get()) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        }
+    }
+
+    pub fn hook(duration: Duration) -> runtime_sync::coop::TimerSleep {
+        *LAST.lock().unwrap() = Some(duration);
+        Box::pin(Sleep)
+    }
+}
+
+#[test]
+fn send_timeout_sends_times_out_or_reports_closed() {
+    use runtime_sync::mpsc::error::SendTimeoutError;
+    use std::time::Duration;
+
+    let _timer = coop::enter_timer(test_timer::hook);
+    let (tx, mut rx) = mpsc::channel(1);
+    block_on(tx.send_timeout(1, Duration::from_secs(3))).unwrap();
+    assert_eq!(
+        *test_timer::LAST.lock().unwrap(),
+        Some(Duration::from_secs(3))
+    );
+    // Full: waits until the sleep fires, then hands the value back.
+    let mut send = Task::new(tx.send_timeout(2, Duration::from_secs(1)));
+    send.pending();
+    test_timer::FIRE.with(|f| f.set(true));
+    assert_eq!(send.ready(), Err(SendTimeoutError::Timeout(2)));
+    // Room now: ready at once, even though the sleep would fire.
+    assert_eq!(rx.try_recv(), Ok(1));
+    block_on(tx.send_timeout(3, Duration::ZERO)).unwrap();
+    test_timer::FIRE.with(|f| f.set(false));
+    // Closed, waiting or not.
+    let mut send = Task::new(tx.send_timeout(4, Duration::from_secs(1)));
+    send.pending();
+    rx.close();
+    assert!(send.was_woken());
+    let err = send.ready().unwrap_err();
+    assert_eq!(err, SendTimeoutError::Closed(4));
+    assert_eq!(err.to_string(), "channel closed");
+    assert_eq!(format!("{err:?}"), "Closed(..)");
+    assert_eq!(err.into_inner(), 4);
+    assert_eq!(
+        block_on(tx.send_timeout(5, Duration::from_secs(1))),
+        Err(SendTimeoutError::Closed(5))
+    );
+}
+
+#[test]
+fn send_timeout_without_a_runtime_panics_naming_the_fix() {
+    let (tx, _rx) = mpsc::channel::<u8>(1);
+    let err = catch_unwind(std::panic::AssertUnwindSafe(|| {
+        block_on(tx.send_timeout(1, std::time::Duration::from_secs(1)))
+    }))
+    .unwrap_err();
+    let msg = err.downcast_ref::<String>().unwrap();
+    assert!(
+        msg.contains("`Sender::send_timeout` needs a timer"),
+        "{msg}"
+    );
+    assert!(msg.contains("Handle::enter()"), "{msg}");
+}
+
+#[test]
+fn a_failed_or_cancelled_reserve_wakes_the_closed_receiver_once_idle() {
+    for cancel in [false, true] {
+        let (tx, mut rx) = mpsc::channel::<()>(2);
+        let permit = tx.try_reserve().unwrap();
+        // Takes the one free slot and queues for the second.
+        let mut reserve = Task::new(tx.reserve_many(2));
+        reserve.pending();
+        rx.close();
+        let mut recv = Task::new(rx.recv());
+        recv.pending();
+        drop(permit);
+        assert!(!recv.was_woken(), "the reservation still holds a slot");
+        if cancel {
+            drop(reserve);
+        } else {
+            assert!(reserve.ready().is_err());
+        }
+        assert!(recv.was_woken(), "the channel is idle now");
+        assert_eq!(recv.ready(), None);
+    }
+}
+
+#[test]
+fn a_panicking_receiver_waker_keeps_the_sent_value_and_its_capacity() {
+    struct Panics;
+    impl std::task::Wake for Panics {
+        fn wake(self: Arc<Self>) {
+            panic!("waker panicked");
+        }
+    }
+    let (tx, mut rx) = mpsc::channel(1);
+    let waker = std::task::Waker::from(Arc::new(Panics));
+    let mut cx = std::task::Context::from_waker(&waker);
+    assert!(rx.poll_recv(&mut cx).is_pending());
+    let permit = tx.try_reserve().unwrap();
+    assert!(catch_unwind(std::panic::AssertUnwindSafe(|| permit.send(7))).is_err());
+    assert_eq!(tx.capacity(), 0, "the queued value holds its slot");
+    assert_eq!(rx.try_recv(), Ok(7));
+    assert_eq!(tx.capacity(), 1);
+}
+
+#[test]
+fn dropping_the_receiver_releases_its_waker_and_every_value_even_if_one_panics() {
+    struct Counted(#[allow(dead_code)] Arc<()>);
+    impl std::task::Wake for Counted {
+        fn wake(self: Arc<Self>) {}
+    }
+    let token = Arc::new(());
+    let waker = std::task::Waker::from(Arc::new(Counted(token.clone())));
+    let (tx, mut rx) = mpsc::channel::<u8>(1);
+    let mut cx = std::task::Context::from_waker(&waker);
+    assert!(rx.poll_recv(&mut cx).is_pending());
+    drop(waker);
+    assert_eq!(Arc::strong_count(&token), 2, "the receiver holds the waker");
+    drop(rx);
+    assert_eq!(
+        Arc::strong_count(&token),
+        1,
+        "dropping the receiver let it go"
+    );
+    drop(tx);
+
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    struct Bomb(bool);
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, SeqCst);
+            if self.0 {
+                panic!("bomb");
+            }
+        }
+    }
+    let (tx, rx) = mpsc::unbounded_channel();
+    tx.send(Bomb(true)).unwrap();
+    tx.send(Bomb(false)).unwrap();
+    tx.send(Bomb(false)).unwrap();
+    assert!(catch_unwind(std::panic::AssertUnwindSafe(|| drop(rx))).is_err());
+    assert_eq!(
+        DROPS.load(SeqCst),
+        3,
+        "the values after the panicking one were dropped too"
+    );
+    drop(tx);
+}
+
+#[test]
+fn owned_permits_know_their_channel() {
+    let (tx, _rx) = mpsc::channel::<u8>(4);
+    let (other, _other_rx) = mpsc::channel::<u8>(4);
+    let a = tx.clone().try_reserve_owned().unwrap();
+    let b = tx.clone().try_reserve_owned().unwrap();
+    let c = other.clone().try_reserve_owned().unwrap();
+    assert!(a.same_channel(&b));
+    assert!(!a.same_channel(&c));
+    assert!(a.same_channel_as_sender(&tx));
+    assert!(!a.same_channel_as_sender(&other));
+}
+
+#[test]
+fn every_handle_is_unwind_safe_whatever_the_value() {
+    use std::panic::{RefUnwindSafe, UnwindSafe};
+    fn check<T: UnwindSafe + RefUnwindSafe>() {}
+    // Neither `UnwindSafe` nor `RefUnwindSafe`.
+    type Bad = std::cell::Cell<&'static mut u8>;
+    check::<mpsc::Sender<Bad>>();
+    check::<mpsc::Receiver<Bad>>();
+    check::<mpsc::WeakSender<Bad>>();
+    check::<mpsc::UnboundedSender<Bad>>();
+    check::<mpsc::UnboundedReceiver<Bad>>();
+    check::<mpsc::WeakUnboundedSender<Bad>>();
+    check::<mpsc::Permit<'static, Bad>>();
+    check::<mpsc::PermitIterator<'static, Bad>>();
+    check::<mpsc::OwnedPermit<Bad>>();
+    check::<runtime_sync::AtomicWaker>();
+}

@@ -6,7 +6,11 @@ mod support;
 
 use std::sync::Arc;
 
-use runtime_sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use runtime_sync::{
+    MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard,
+    OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
+    RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
+};
 use support::{block_on, Task};
 
 #[test]
@@ -233,4 +237,337 @@ fn a_cancelled_write_lets_the_readers_behind_it_in() {
     drop(late.ready());
     drop(reader);
     assert!(lock.try_write().is_ok());
+}
+
+/// Runs `f`, which must panic, with the panic message silenced.
+fn must_panic<R>(f: impl FnOnce() -> R) {
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    assert!(caught.is_err(), "expected a panic");
+}
+
+#[test]
+fn a_panicking_map_closure_releases_the_mutex() {
+    let m = Arc::new(Mutex::new((1u32, 2u32)));
+    // Each `map`/`try_map` runs its closure while the guard still holds the lock, so a panic
+    // drops the guard and unlocks (it used to forget the guard first and leak the lock).
+    must_panic(|| MutexGuard::map(m.try_lock().unwrap(), |_| -> &mut u32 { panic!("map") }));
+    assert!(m.try_lock().is_ok());
+    must_panic(|| {
+        MutexGuard::try_map(m.try_lock().unwrap(), |_| -> Option<&mut u32> {
+            panic!("try_map")
+        })
+    });
+    assert!(m.try_lock().is_ok());
+    must_panic(|| {
+        let mapped = MutexGuard::map(m.try_lock().unwrap(), |p| p);
+        MappedMutexGuard::map(mapped, |_| -> &mut u32 { panic!("mapped map") })
+    });
+    assert!(m.try_lock().is_ok());
+    must_panic(|| {
+        let mapped = MutexGuard::map(m.try_lock().unwrap(), |p| p);
+        MappedMutexGuard::try_map(mapped, |_| -> Option<&mut u32> { panic!("mapped try_map") })
+    });
+    assert!(m.try_lock().is_ok());
+    must_panic(|| {
+        OwnedMutexGuard::map(m.clone().try_lock_owned().unwrap(), |_| -> &mut u32 {
+            panic!("owned map")
+        })
+    });
+    assert!(m.try_lock().is_ok());
+    must_panic(|| {
+        OwnedMutexGuard::try_map(
+            m.clone().try_lock_owned().unwrap(),
+            |_| -> Option<&mut u32> { panic!("owned try_map") },
+        )
+    });
+    assert!(m.try_lock().is_ok());
+    must_panic(|| {
+        let mapped = OwnedMutexGuard::map(m.clone().try_lock_owned().unwrap(), |p| p);
+        OwnedMappedMutexGuard::map(mapped, |_| -> &mut u32 { panic!("owned mapped map") })
+    });
+    assert!(m.try_lock().is_ok());
+    must_panic(|| {
+        let mapped = OwnedMutexGuard::map(m.clone().try_lock_owned().unwrap(), |p| p);
+        OwnedMappedMutexGuard::try_map(mapped, |_| -> Option<&mut u32> { panic!("try_map") })
+    });
+    assert!(m.try_lock().is_ok());
+    assert_eq!(Arc::strong_count(&m), 1, "no guard leaked its reference");
+}
+
+#[test]
+fn a_panicking_map_closure_releases_the_rwlock() {
+    let lock = Arc::new(RwLock::new((1u32, 2u32)));
+    let free = |lock: &RwLock<(u32, u32)>| lock.try_write().is_ok();
+    must_panic(|| RwLockReadGuard::map(lock.try_read().unwrap(), |_| -> &u32 { panic!() }));
+    assert!(free(&lock));
+    must_panic(|| {
+        RwLockReadGuard::try_map(lock.try_read().unwrap(), |_| -> Option<&u32> { panic!() })
+    });
+    assert!(free(&lock));
+    must_panic(|| RwLockWriteGuard::map(lock.try_write().unwrap(), |_| -> &mut u32 { panic!() }));
+    assert!(free(&lock));
+    must_panic(|| {
+        RwLockWriteGuard::try_map(lock.try_write().unwrap(), |_| -> Option<&mut u32> {
+            panic!()
+        })
+    });
+    assert!(free(&lock));
+    must_panic(|| {
+        RwLockWriteGuard::downgrade_map(lock.try_write().unwrap(), |_| -> &u32 { panic!() })
+    });
+    assert!(free(&lock));
+    must_panic(|| {
+        RwLockWriteGuard::try_downgrade_map(lock.try_write().unwrap(), |_| -> Option<&u32> {
+            panic!()
+        })
+    });
+    assert!(free(&lock));
+    must_panic(|| {
+        let mapped = RwLockWriteGuard::into_mapped(lock.try_write().unwrap());
+        RwLockMappedWriteGuard::map(mapped, |_| -> &mut u32 { panic!() })
+    });
+    assert!(free(&lock));
+    must_panic(|| {
+        let mapped = RwLockWriteGuard::into_mapped(lock.try_write().unwrap());
+        RwLockMappedWriteGuard::try_map(mapped, |_| -> Option<&mut u32> { panic!() })
+    });
+    assert!(free(&lock));
+    must_panic(|| {
+        OwnedRwLockReadGuard::map(lock.clone().try_read_owned().unwrap(), |_| -> &u32 {
+            panic!()
+        })
+    });
+    assert!(free(&lock));
+    must_panic(|| {
+        OwnedRwLockReadGuard::try_map(
+            lock.clone().try_read_owned().unwrap(),
+            |_| -> Option<&u32> { panic!() },
+        )
+    });
+    assert!(free(&lock));
+    must_panic(|| {
+        OwnedRwLockWriteGuard::map(lock.clone().try_write_owned().unwrap(), |_| -> &mut u32 {
+            panic!()
+        })
+    });
+    assert!(free(&lock));
+    must_panic(|| {
+        OwnedRwLockWriteGuard::try_map(
+            lock.clone().try_write_owned().unwrap(),
+            |_| -> Option<&mut u32> { panic!() },
+        )
+    });
+    assert!(free(&lock));
+    must_panic(|| {
+        OwnedRwLockWriteGuard::downgrade_map(lock.clone().try_write_owned().unwrap(), |_| -> &u32 {
+            panic!()
+        })
+    });
+    assert!(free(&lock));
+    must_panic(|| {
+        OwnedRwLockWriteGuard::try_downgrade_map(
+            lock.clone().try_write_owned().unwrap(),
+            |_| -> Option<&u32> { panic!() },
+        )
+    });
+    assert!(free(&lock));
+    must_panic(|| {
+        let mapped = OwnedRwLockWriteGuard::into_mapped(lock.clone().try_write_owned().unwrap());
+        OwnedRwLockMappedWriteGuard::map(mapped, |_| -> &mut u32 { panic!() })
+    });
+    assert!(free(&lock));
+    must_panic(|| {
+        let mapped = OwnedRwLockWriteGuard::into_mapped(lock.clone().try_write_owned().unwrap());
+        OwnedRwLockMappedWriteGuard::try_map(mapped, |_| -> Option<&mut u32> { panic!() })
+    });
+    assert!(free(&lock));
+    assert_eq!(Arc::strong_count(&lock), 1, "no guard leaked its reference");
+}
+
+#[test]
+fn try_map_gives_the_guard_back_still_locked() {
+    let m = Arc::new(Mutex::new(vec![1, 2]));
+    let guard = MutexGuard::try_map(m.try_lock().unwrap(), |v| v.get_mut(9)).unwrap_err();
+    assert!(m.try_lock().is_err());
+    let mut second = MutexGuard::try_map(guard, |v| v.get_mut(1)).unwrap();
+    *second = 20;
+    let mut second = MappedMutexGuard::try_map(second, |_| None::<&mut u8>).unwrap_err();
+    *second += 1;
+    drop(second);
+
+    let owned = OwnedMutexGuard::try_map(m.clone().try_lock_owned().unwrap(), |v| v.get_mut(9))
+        .unwrap_err();
+    assert!(std::ptr::eq(&**OwnedMutexGuard::mutex(&owned), &*m));
+    let mut first = OwnedMutexGuard::try_map(owned, |v| v.first_mut()).unwrap();
+    assert!(
+        m.try_lock().is_err(),
+        "the owned mapped guard keeps the lock"
+    );
+    *first = 10;
+    let first = OwnedMappedMutexGuard::map(first, |x| x);
+    assert_eq!(format!("{first:?} {first}"), "10 10");
+    assert!(Arc::ptr_eq(OwnedMappedMutexGuard::mutex(&first), &m));
+    drop(first);
+    assert_eq!(*m.try_lock().unwrap(), [10, 21]);
+    assert_eq!(Arc::strong_count(&m), 1);
+
+    let lock = Arc::new(RwLock::new(vec![1, 2]));
+    let w = RwLockWriteGuard::try_map(lock.try_write().unwrap(), |v| v.get_mut(9)).unwrap_err();
+    let w = RwLockWriteGuard::try_downgrade_map(w, |v| v.get(9)).unwrap_err();
+    assert!(
+        lock.try_read().is_err(),
+        "a failed try_downgrade_map stays exclusive"
+    );
+    let r = RwLockWriteGuard::try_downgrade_map(w, |v| v.get(1)).unwrap();
+    assert_eq!(*r, 2);
+    assert!(lock.try_read().is_ok());
+    assert!(lock.try_write().is_err());
+    let r = RwLockReadGuard::try_map(r, |_| None::<&u8>).unwrap_err();
+    drop(r);
+
+    let r = lock.clone().try_read_owned().unwrap();
+    let r = OwnedRwLockReadGuard::try_map(r, |v| v.get(9)).unwrap_err();
+    let second = OwnedRwLockReadGuard::try_map(r, |v| v.get(1)).unwrap();
+    assert_eq!(format!("{second:?} {second}"), "2 2");
+    assert!(Arc::ptr_eq(OwnedRwLockReadGuard::rwlock(&second), &lock));
+    drop(second);
+
+    let w = lock.clone().try_write_owned().unwrap();
+    let w = OwnedRwLockWriteGuard::try_map(w, |v| v.get_mut(9)).unwrap_err();
+    let mut mapped = OwnedRwLockWriteGuard::try_map(w, |v| v.get_mut(0)).unwrap();
+    *mapped = 100;
+    assert!(Arc::ptr_eq(
+        OwnedRwLockMappedWriteGuard::rwlock(&mapped),
+        &lock
+    ));
+    assert!(lock.try_read().is_err());
+    drop(mapped);
+    assert_eq!(*lock.try_read().unwrap(), [100, 2]);
+    assert_eq!(Arc::strong_count(&lock), 1);
+}
+
+#[test]
+fn downgrade_map_lets_readers_in_only_after_the_closure() {
+    let lock = RwLock::new((5u32, 6u32));
+    let w = lock.try_write().unwrap();
+    let mut reader = Task::new(lock.read());
+    reader.pending();
+    let r = RwLockWriteGuard::downgrade_map(w, |pair| {
+        assert!(
+            !reader.was_woken(),
+            "a reader got in before the closure returned"
+        );
+        &pair.1
+    });
+    assert!(reader.was_woken());
+    let other = reader.ready();
+    assert_eq!((*r, other.0), (6, 5));
+    assert!(lock.try_write().is_err());
+    drop((r, other));
+
+    let shared = Arc::new(RwLock::new((5u32, 6u32)));
+    let w = shared.clone().try_write_owned().unwrap();
+    let r = OwnedRwLockWriteGuard::downgrade_map(w, |pair| &pair.0);
+    assert_eq!(*r, 5);
+    assert!(shared.try_read().is_ok());
+    assert!(shared.try_write().is_err());
+    let w2 = shared.clone().try_write_owned();
+    assert!(w2.is_err());
+    drop(r);
+    let w = shared.clone().try_write_owned().unwrap();
+    let r = OwnedRwLockWriteGuard::try_downgrade_map(w, |pair| Some(&pair.1)).unwrap();
+    assert_eq!(*r, 6);
+    drop(r);
+    // `downgrade` is a method, as in tokio.
+    let r = shared.clone().try_write_owned().unwrap().downgrade();
+    assert_eq!(r.0, 5);
+    drop(r);
+    assert_eq!(Arc::strong_count(&shared), 1);
+}
+
+#[test]
+fn const_with_max_readers_and_the_zero_readers_message() {
+    static LOCK: RwLock<u32> = RwLock::const_with_max_readers(3, 2);
+    let a = LOCK.try_read().unwrap();
+    let b = LOCK.try_read().unwrap();
+    assert!(LOCK.try_read().is_err());
+    drop((a, b));
+    *LOCK.try_write().unwrap() += 1;
+    assert_eq!(*LOCK.try_read().unwrap(), 4);
+    for make in [(|| drop(RwLock::with_max_readers(0, 0))) as fn(), || {
+        drop(RwLock::const_with_max_readers(0, 0))
+    }] {
+        let err = std::panic::catch_unwind(make).unwrap_err();
+        let msg = err.downcast_ref::<String>().cloned().unwrap_or_else(|| {
+            err.downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+        });
+        assert!(
+            msg.contains("a RwLock may not be created with 0 readers"),
+            "{msg}"
+        );
+    }
+}
+
+#[test]
+fn a_lock_whose_budget_is_spent_keeps_its_turn() {
+    use runtime_sync::coop;
+    let m = Mutex::new(());
+    let g0 = m.try_lock().unwrap();
+    let mut a = Task::new(m.lock());
+    let mut b = Task::new(m.lock());
+    // `a` is first polled by a task whose budget is spent: it still queues before `b`.
+    coop::budget(|| {
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        while let std::task::Poll::Ready(r) = coop::poll_proceed(&mut cx) {
+            r.made_progress();
+        }
+        a.pending();
+    });
+    b.pending();
+    drop(g0);
+    assert!(a.was_woken());
+    assert!(!b.was_woken());
+    drop(a.ready());
+    assert!(b.was_woken());
+    drop(b.ready());
+
+    // A free lock taken with a spent budget is held, and reported on the next poll.
+    let mut c = Task::new(m.lock());
+    coop::budget(|| {
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        while let std::task::Poll::Ready(r) = coop::poll_proceed(&mut cx) {
+            r.made_progress();
+        }
+        c.pending();
+    });
+    assert!(c.was_woken(), "the spent budget asks for another poll");
+    assert!(m.try_lock().is_err(), "the lock is held for `c`");
+    let mut d = Task::new(m.lock());
+    d.pending();
+    drop(c);
+    assert!(d.was_woken(), "a dropped holder passes the lock on");
+    drop(d.ready());
+    assert!(m.try_lock().is_ok());
+
+    // The same for an RwLock, whose spin is skipped when the budget is spent.
+    let lock = RwLock::new(());
+    let w = lock.try_write().unwrap();
+    let mut a = Task::new(lock.write());
+    let mut b = Task::new(lock.read());
+    coop::budget(|| {
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        while let std::task::Poll::Ready(r) = coop::poll_proceed(&mut cx) {
+            r.made_progress();
+        }
+        a.pending();
+    });
+    b.pending();
+    drop(w);
+    assert!(a.was_woken());
+    assert!(!b.was_woken());
 }

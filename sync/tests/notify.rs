@@ -175,3 +175,43 @@ fn a_static_notify() {
     READY.notify_one();
     block_on(READY.notified());
 }
+
+#[test]
+fn a_dropped_notify_last_pick_goes_to_the_newest_waiter() {
+    let notify = Notify::new();
+    let mut first = Task::new(notify.notified());
+    let mut second = Task::new(notify.notified());
+    let mut third = Task::new(notify.notified());
+    first.pending();
+    second.pending();
+    third.pending();
+    notify.notify_last();
+    assert!(third.was_woken());
+    drop(third);
+    // Passed on the way it came: to the newest remaining waiter, not the oldest.
+    assert!(second.was_woken());
+    assert!(!first.was_woken());
+    second.ready();
+    first.pending();
+
+    // A `notify_one` pick still goes to the oldest.
+    let mut fourth = Task::new(notify.notified());
+    fourth.pending();
+    notify.notify_one();
+    assert!(first.was_woken());
+    drop(first);
+    assert!(fourth.was_woken());
+    fourth.ready();
+}
+
+#[test]
+fn the_futures_are_named_at_tokios_path() {
+    let notify = Arc::new(Notify::new());
+    let borrowed: runtime_sync::futures::Notified<'_> = notify.notified();
+    let owned: runtime_sync::futures::OwnedNotified = notify.clone().notified_owned();
+    notify.notify_waiters();
+    block_on(borrowed);
+    block_on(owned);
+    fn unwind_safe<T: std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+    unwind_safe::<Notify>();
+}

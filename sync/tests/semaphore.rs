@@ -259,3 +259,83 @@ fn many_threads_acquiring_and_releasing_never_exceed_the_limit() {
     }
     assert_eq!(sem.available_permits(), 3);
 }
+
+#[test]
+fn blocking_acquires_from_plain_threads() {
+    let sem = Arc::new(Semaphore::new(2));
+    let one = sem.blocking_acquire().unwrap();
+    assert!(std::ptr::eq(one.semaphore(), &*sem));
+    let many = sem.blocking_acquire_many(1).unwrap();
+    assert_eq!(sem.available_permits(), 0);
+    let waiter = std::thread::spawn({
+        let sem = sem.clone();
+        move || {
+            let owned = sem.clone().blocking_acquire_owned().unwrap();
+            let more = sem.clone().blocking_acquire_many_owned(1).unwrap();
+            (owned.num_permits(), more.num_permits())
+        }
+    });
+    drop(one);
+    drop(many);
+    assert_eq!(waiter.join().unwrap(), (1, 1));
+    assert_eq!(sem.available_permits(), 2);
+
+    sem.close();
+    assert!(sem.blocking_acquire().is_err());
+    assert!(sem.blocking_acquire_many(1).is_err());
+    assert!(sem.clone().blocking_acquire_owned().is_err());
+    assert!(sem.clone().blocking_acquire_many_owned(1).is_err());
+}
+
+#[test]
+fn blocking_acquire_inside_a_runtime_panics_with_tokios_words() {
+    let sem = Semaphore::new(1);
+    let _runtime = coop::enter_runtime(false).unwrap();
+    let err = catch_unwind(std::panic::AssertUnwindSafe(|| sem.blocking_acquire())).unwrap_err();
+    let msg = err.downcast_ref::<String>().unwrap();
+    assert!(
+        msg.starts_with("Cannot block the current thread from within a runtime"),
+        "{msg}"
+    );
+    assert!(msg.contains("Semaphore::blocking_acquire"), "{msg}");
+}
+
+#[test]
+#[cfg(target_pointer_width = "64")]
+fn permits_beyond_u32_merge_and_split() {
+    let sem = Arc::new(Semaphore::new(6_000_000_000));
+    let mut a = sem.try_acquire_many(3_000_000_000).unwrap();
+    let b = sem.try_acquire_many(3_000_000_000).unwrap();
+    a.merge(b);
+    assert_eq!(a.num_permits(), 6_000_000_000);
+    let c = a.split(5_000_000_000).unwrap();
+    assert_eq!(
+        (a.num_permits(), c.num_permits()),
+        (1_000_000_000, 5_000_000_000)
+    );
+    drop((a, c));
+    assert_eq!(sem.available_permits(), 6_000_000_000);
+
+    let mut a = sem.clone().try_acquire_many_owned(3_000_000_000).unwrap();
+    let b = sem.clone().try_acquire_many_owned(3_000_000_000).unwrap();
+    a.merge(b);
+    assert_eq!(a.num_permits(), 6_000_000_000);
+    drop(a);
+    assert_eq!(sem.available_permits(), 6_000_000_000);
+}
+
+#[test]
+fn close_fails_a_waiter_that_was_already_handed_its_permits() {
+    let sem = Semaphore::new(1);
+    let held = sem.try_acquire().unwrap();
+    let mut waiter = Task::new(sem.acquire());
+    waiter.pending();
+    drop(held);
+    assert!(waiter.was_woken());
+    // Handed the permit, but the semaphore closes before the waiter looks: it fails (as
+    // with tokio), and the permit goes back to the count.
+    sem.close();
+    let err: AcquireError = waiter.ready().unwrap_err();
+    assert_eq!(err.to_string(), "semaphore closed");
+    assert_eq!(sem.available_permits(), 1);
+}

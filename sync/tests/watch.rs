@@ -393,3 +393,43 @@ fn threads_racing_see_the_last_value() {
         assert_eq!(r.join().unwrap(), LAST);
     }
 }
+
+#[test]
+fn receiver_is_closed_once_every_sender_is_gone() {
+    let (tx, rx) = watch::channel(1);
+    let tx2 = tx.clone();
+    assert!(!rx.is_closed());
+    drop(tx);
+    assert!(!rx.is_closed());
+    drop(tx2);
+    assert!(rx.is_closed());
+    assert_eq!(*rx.borrow(), 1, "the last value stays readable");
+}
+
+#[test]
+fn a_default_sender_holds_the_default_value_and_no_receiver() {
+    let tx = watch::Sender::<Vec<u8>>::default();
+    assert!(tx.borrow().is_empty());
+    assert_eq!(tx.receiver_count(), 0);
+    assert_eq!(tx.send(vec![1]), Err(SendError(vec![1])));
+    let rx = tx.subscribe();
+    tx.send(vec![2]).unwrap();
+    assert_eq!(*rx.borrow(), [2]);
+}
+
+#[test]
+fn wait_for_a_condition_that_holds_spends_the_budget() {
+    let (_tx, mut rx) = watch::channel(1);
+    let waker = Waker::noop();
+    let mut cx = Context::from_waker(waker);
+    coop::budget(|| {
+        let mut ready = 0;
+        for _ in 0..200 {
+            let mut fut = pin!(rx.wait_for(|v| *v == 1));
+            if fut.as_mut().poll(&mut cx).is_ready() {
+                ready += 1;
+            }
+        }
+        assert_eq!(ready, coop::BUDGET as usize);
+    });
+}

@@ -217,3 +217,82 @@ fn stress_four_producers_multi_thread() {
         assert_eq!(received.load(SeqCst), PRODUCERS * PER);
     });
 }
+
+both_flavors! {
+    fn send_timeout_waits_on_the_runtime_clock() {
+        within(SOON, || {
+            let rt = builder().start_paused(true).build().unwrap();
+            rt.block_on(async {
+                use runtime::sync::mpsc::error::SendTimeoutError;
+                use runtime::time::{Duration, Instant};
+
+                let (tx, mut rx) = mpsc::channel(1);
+                tx.send_timeout(1, Duration::from_secs(60)).await.unwrap();
+                // Full: gives up after the timeout, on the paused clock (no real waiting).
+                let start = Instant::now();
+                let err = tx.send_timeout(2, Duration::from_secs(60)).await.unwrap_err();
+                assert_eq!(err, SendTimeoutError::Timeout(2));
+                assert_eq!(err.to_string(), "timed out waiting on send operation");
+                assert!(start.elapsed() >= Duration::from_secs(60));
+                // Room made before the timeout: sent.
+                let sender = runtime::spawn({
+                    let tx = tx.clone();
+                    async move { tx.send_timeout(3, Duration::from_secs(60)).await }
+                });
+                runtime::time::sleep(Duration::from_secs(1)).await;
+                assert_eq!(rx.recv().await, Some(1));
+                sender.await.unwrap().unwrap();
+                assert_eq!(rx.recv().await, Some(3));
+                drop(rx);
+                assert_eq!(
+                    tx.send_timeout(4, Duration::from_secs(1)).await,
+                    Err(SendTimeoutError::Closed(4))
+                );
+            });
+        });
+    }
+
+    fn send_timeout_on_a_runtime_without_time_names_enable_time() {
+        // Built with I/O but without the time driver.
+        let rt = match FLAVOR {
+            Flavor::CurrentThread => runtime::runtime::Builder::new_current_thread(),
+            Flavor::MultiThread => runtime::runtime::Builder::new_multi_thread(),
+        }
+        .enable_io()
+        .build()
+        .unwrap();
+        let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(async {
+                let (tx, _rx) = mpsc::channel::<u8>(1);
+                let _ = tx.send_timeout(1, std::time::Duration::from_secs(1)).await;
+            })
+        }))
+        .unwrap_err();
+        let msg = err
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        assert!(msg.contains("enable_time"), "{msg}");
+    }
+}
+
+#[test]
+fn send_timeout_after_handle_enter_uses_that_runtime() {
+    let rt = runtime_tests::current_thread_rt();
+    let (tx, _rx) = mpsc::channel::<u8>(1);
+    tx.try_send(0).unwrap();
+    // Created and first polled inside the runtime's context, then driven by block_on.
+    let fut = {
+        let _guard = rt.enter();
+        let mut fut = Box::pin(tx.send_timeout(1, std::time::Duration::from_millis(10)));
+        use std::future::Future;
+        let waker = std::task::Waker::noop();
+        assert!(fut
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(waker))
+            .is_pending());
+        fut
+    };
+    assert!(rt.block_on(fut).is_err());
+}

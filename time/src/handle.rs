@@ -444,11 +444,19 @@ thread_local! {
 #[must_use = "the handle is current only while the guard lives"]
 pub struct EnterGuard {
     prev: Option<Option<Current>>,
+    /// `runtime-sync`'s timer hook, installed while a time handle is current (restored after
+    /// `prev`, in reverse order of installation).
+    _timer: runtime_sync::coop::EnterTimerGuard,
     _not_send: std::marker::PhantomData<*const ()>,
 }
 
 /// Makes `handle` (or, with `None`, "a runtime without timers") this thread's current time
 /// handle until the guard is dropped. For the runtime's use.
+///
+/// It also installs the timer hook of `runtime-sync` (which sits below this crate), so the
+/// sync primitives that need a timeout (`mpsc::Sender::send_timeout`) make their sleeps on
+/// this handle's driver; with `None` the hook's sleep panics as any timer would, naming
+/// `enable_time()`.
 pub fn enter(handle: Option<&Handle>) -> EnterGuard {
     let current = match handle {
         Some(h) => Current::Enabled(h.clone()),
@@ -457,8 +465,14 @@ pub fn enter(handle: Option<&Handle>) -> EnterGuard {
     let prev = CURRENT.try_with(|c| c.borrow_mut().replace(current)).ok();
     EnterGuard {
         prev,
+        _timer: runtime_sync::coop::enter_timer(sync_sleep),
         _not_send: std::marker::PhantomData,
     }
+}
+
+/// The timer hook of `runtime-sync`: a sleep of `duration` on this thread's current driver.
+fn sync_sleep(duration: Duration) -> runtime_sync::coop::TimerSleep {
+    Box::pin(crate::sleep(duration))
 }
 
 impl Drop for EnterGuard {

@@ -18,8 +18,12 @@
 //!   [`SendError`](error::SendError); otherwise it returns how many receivers will see it.
 //! - **Closed after draining.** Once every [`Sender`] is dropped, receivers still get the
 //!   values buffered for them, then [`RecvError::Closed`](error::RecvError::Closed).
-//! - **Each value is dropped once**, when every receiver that was to see it has read it (the
-//!   last one receives it by move, without a clone), skipped it by lagging, or been dropped.
+//! - **Each receiver gets a clone**, the last one too (as with tokio), and **each value is
+//!   dropped once**: when every receiver that was to see it has read it, skipped it by
+//!   lagging, or been dropped. A value's `Clone` that panics leaves the channel usable: the
+//!   receiver counts that value as read (the next receive returns the one after it).
+//! - **User code runs outside the locks**: wakers are woken and dropped, and values dropped,
+//!   with no lock of the channel held, so a waker or a destructor may use the channel.
 //! - **Cancellation safety.** [`Receiver::recv`] is cancel safe: dropping it before it
 //!   completes loses no value.
 //! - **Cooperative budget.** A `recv` (or [`Sender::closed`]) poll that returns `Ready`

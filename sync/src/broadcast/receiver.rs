@@ -22,8 +22,10 @@ pub struct Receiver<T> {
     next: u64,
 }
 
-/// Where a receive that finds nothing queues itself: the future's waiter key and its waker.
-type Register<'a> = Option<(&'a mut Option<usize>, &'a Waker)>;
+/// Where a receive that finds nothing queues itself: the future's waiter key, its waker, and
+/// where to put a waker it replaces (to be dropped once the locks are released: a waker's
+/// drop may run user code that uses the channel).
+type Register<'a> = Option<(&'a mut Option<usize>, &'a Waker, &'a mut Option<Waker>)>;
 
 impl<T> Receiver<T> {
     /// Adds a receiver that starts at the current write position.
@@ -63,8 +65,8 @@ impl<T> Receiver<T> {
                     if tail.closed {
                         return Err(TryRecvError::Closed);
                     }
-                    if let Some((key, waker)) = register {
-                        queue(&mut tail.waiters, key, waker);
+                    if let Some((key, waker, stale)) = register {
+                        *stale = queue(&mut tail.waiters, key, waker);
                     }
                     return Err(TryRecvError::Empty);
                 }
@@ -77,10 +79,18 @@ impl<T> Receiver<T> {
             }
             // Written meanwhile: read it (the tail lock is no longer needed).
         }
+        // Advance before `read` runs: if it panics (a value's `Clone`), this receiver has
+        // still consumed the value, as with tokio.
         self.next = self.next.wrapping_add(1);
         slot.rem -= 1;
-        let last = slot.rem == 0;
-        Ok(read(&mut slot.val, last))
+        if slot.rem == 0 {
+            // The last reader: take the value out and read it with no lock held, so that a
+            // panicking `read` or the value's destructor runs outside the channel's locks.
+            let mut val = slot.val.take();
+            drop(slot);
+            return Ok(read(&mut val, true));
+        }
+        Ok(read(&mut slot.val, false))
     }
 
     /// How many values were sent that this receiver has not read (this can exceed the
@@ -116,33 +126,43 @@ impl<T> Receiver<T> {
     }
 }
 
-/// Queues `waker` under `key`, or refreshes the waker of a queue entry still linked.
+/// Queues `waker` under `key`, or refreshes the waker of a queue entry still linked. Returns
+/// the waker it replaced, for the caller to drop once the lock is released.
 fn queue(
     waiters: &mut crate::util::wait_list::WaitList<Option<Waker>>,
     key: &mut Option<usize>,
     waker: &Waker,
-) {
+) -> Option<Waker> {
     match *key {
         Some(k) if waiters.is_linked(k) => {
             let slot = waiters.get_mut(k);
-            if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
-                *slot = Some(waker.clone());
+            if slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+                None
+            } else {
+                slot.replace(waker.clone())
             }
         }
         Some(k) => {
             // Woken by a send that another receive of ours already consumed: queue afresh.
-            waiters.remove(k);
-            *key = Some(waiters.push_back(Some(waker.clone())));
+            let waker = waker.clone();
+            let stale = waiters.remove(k);
+            *key = Some(waiters.push_back(Some(waker)));
+            stale
         }
-        None => *key = Some(waiters.push_back(Some(waker.clone()))),
+        None => {
+            *key = Some(waiters.push_back(Some(waker.clone())));
+            None
+        }
     }
 }
 
-/// Clones the value out, or moves it for the last receiver.
-fn take_or_clone<T: Clone>(val: &mut Option<T>, last: bool) -> T {
-    let val = if last { val.take() } else { val.clone() };
+/// Clones the value out. Every receiver gets a clone, the last one too (as with tokio): the
+/// slot's value is dropped by whoever read it last, after the clone, outside the locks.
+fn clone_value<T: Clone>(val: &mut Option<T>, _last: bool) -> T {
     // A slot that a receiver still counts in holds its value.
-    val.expect("broadcast slot with readers left holds a value")
+    val.as_ref()
+        .expect("broadcast slot with readers left holds a value")
+        .clone()
 }
 
 impl<T: Clone> Receiver<T> {
@@ -183,7 +203,7 @@ impl<T: Clone> Receiver<T> {
     ///
     /// [`TryRecvError::Empty`] if nothing is there yet; otherwise as [`recv`](Self::recv).
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.recv_with(None, take_or_clone)
+        self.recv_with(None, clone_value)
     }
 
     /// Receives the next value, parking the thread until one comes.
@@ -225,29 +245,39 @@ impl<T: Clone> Future for Recv<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let coop = ready!(coop::poll_proceed(cx));
-        let outcome = match this
+        let mut stale = None;
+        let received = this
             .receiver
-            .recv_with(Some((&mut this.key, cx.waker())), take_or_clone)
-        {
+            .recv_with(Some((&mut this.key, cx.waker(), &mut stale)), clone_value);
+        // A waker replaced by this poll goes with no lock held.
+        drop(stale);
+        let outcome = match received {
             Ok(value) => Ok(value),
             Err(TryRecvError::Empty) => return Poll::Pending,
             Err(TryRecvError::Closed) => Err(RecvError::Closed),
             Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
         };
-        if let Some(key) = this.key.take() {
-            this.receiver.shared.tail.lock().waiters.remove(key);
-        }
+        this.leave_queue();
         coop.made_progress();
         Poll::Ready(outcome)
     }
 }
 
+impl<T> Recv<'_, T> {
+    /// Takes this future's entry out of the waiter queue, if it has one. Sends wake every
+    /// waiter, so leaving the queue hands nothing over.
+    fn leave_queue(&mut self) {
+        if let Some(key) = self.key.take() {
+            let stale = self.receiver.shared.tail.lock().waiters.remove(key);
+            // Dropped after the lock: a waker's drop may run user code that uses the channel.
+            drop(stale);
+        }
+    }
+}
+
 impl<T> Drop for Recv<'_, T> {
     fn drop(&mut self) {
-        // Sends wake every waiter, so leaving the queue hands nothing over.
-        if let Some(key) = self.key.take() {
-            self.receiver.shared.tail.lock().waiters.remove(key);
-        }
+        self.leave_queue();
     }
 }
 
@@ -262,8 +292,8 @@ impl<T> Drop for Receiver<T> {
             }
             tail.pos
         };
-        wakers.wake_all();
-        // Release the values sent while this receiver counted: each slot expects one read.
+        // Release the values sent while this receiver counted (each slot expects one read)
+        // before waking `Sender::closed`: a woken sender then sees the buffer as it is left.
         while self.next < until {
             match self.recv_with(None, |val, last| if last { val.take() } else { None }) {
                 Ok(value) => drop(value),
@@ -271,6 +301,7 @@ impl<T> Drop for Receiver<T> {
                 Err(_) => break,
             }
         }
+        wakers.wake_all();
     }
 }
 

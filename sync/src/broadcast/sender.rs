@@ -200,27 +200,41 @@ impl<T> ClosedWaiter<'_, T> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let coop = ready!(coop::poll_proceed(cx));
         let mut tail = self.shared.tail.lock();
+        // A waker this poll replaces or removes is dropped after the lock: its drop may run
+        // user code that uses the channel.
+        let stale;
         if tail.rx_cnt == 0 {
-            if let Some(key) = self.key.take() {
-                tail.closed_waiters.remove(key);
-            }
+            stale = self
+                .key
+                .take()
+                .and_then(|key| tail.closed_waiters.remove(key));
+            drop(tail);
+            drop(stale);
             coop.made_progress();
             return Poll::Ready(());
         }
         match self.key {
             Some(key) if tail.closed_waiters.is_linked(key) => {
                 let slot = tail.closed_waiters.get_mut(key);
-                if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                    *slot = Some(cx.waker().clone());
-                }
+                stale = if slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    None
+                } else {
+                    slot.replace(cx.waker().clone())
+                };
             }
             Some(key) => {
                 // Woken, but a receiver came back before we looked: queue again.
-                tail.closed_waiters.remove(key);
+                let waker = cx.waker().clone();
+                stale = tail.closed_waiters.remove(key);
+                self.key = Some(tail.closed_waiters.push_back(Some(waker)));
+            }
+            None => {
+                stale = None;
                 self.key = Some(tail.closed_waiters.push_back(Some(cx.waker().clone())));
             }
-            None => self.key = Some(tail.closed_waiters.push_back(Some(cx.waker().clone()))),
         }
+        drop(tail);
+        drop(stale);
         Poll::Pending
     }
 }
@@ -228,7 +242,8 @@ impl<T> ClosedWaiter<'_, T> {
 impl<T> Drop for ClosedWaiter<'_, T> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            self.shared.tail.lock().closed_waiters.remove(key);
+            let stale = self.shared.tail.lock().closed_waiters.remove(key);
+            drop(stale);
         }
     }
 }

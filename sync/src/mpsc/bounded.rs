@@ -3,11 +3,13 @@
 
 use std::fmt;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use super::chan::{self, Semaphore};
-use super::error::{SendError, TryRecvError, TrySendError};
+use super::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 use crate::batch_semaphore::{self, TryAcquireError};
 use crate::util::block_on::block_on;
+use crate::util::timeout::with_timeout;
 
 /// The capacity of a bounded channel: a fair semaphore with `bound` permits. A permit is taken
 /// by a reservation and returned when the receiver takes the value out (or the reservation is
@@ -113,8 +115,23 @@ pub struct OwnedPermit<T> {
 /// closed channel from ending.
 fn give_back<T>(chan: &chan::Chan<T, Bounded>, n: usize) {
     chan.semaphore.add_permits(n);
+    wake_rx_if_idle(chan);
+}
+
+/// Wakes the receiver of a closed channel that has become idle: nothing queued and no capacity
+/// reserved, so its `recv` can now return `None`.
+fn wake_rx_if_idle<T>(chan: &chan::Chan<T, Bounded>) {
     if chan.semaphore.is_closed() && chan.semaphore.is_idle() {
         chan.wake_rx();
+    }
+}
+
+/// Runs [`wake_rx_if_idle`] when dropped; see `Sender::acquire`.
+struct WakeRxIfIdle<'a, T>(&'a chan::Chan<T, Bounded>);
+
+impl<T> Drop for WakeRxIfIdle<'_, T> {
+    fn drop(&mut self) {
+        wake_rx_if_idle(self.0);
     }
 }
 
@@ -176,6 +193,57 @@ impl<T> Sender<T> {
         }
     }
 
+    /// Sends `value`, waiting at most `timeout` for capacity.
+    ///
+    /// The wait runs on the timer of the runtime this is called in (tokio's
+    /// `tokio::time::timeout` semantics: a send that can go through at once succeeds even
+    /// with a zero timeout).
+    ///
+    /// # Errors
+    ///
+    /// [`SendTimeoutError::Timeout`] if the channel stayed full for `timeout`;
+    /// [`SendTimeoutError::Closed`] if the receiver is gone. Either way the value comes back.
+    ///
+    /// # Panics
+    ///
+    /// Panics (when first polled) if there is no runtime with the time driver on this thread:
+    /// outside a runtime, or in one built without `enable_time()`.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`send`](Self::send): dropping the future gives up its place in the queue and drops
+    /// `value`.
+    ///
+    /// # Examples
+    ///
+    /// ```ignore
+    /// use std::time::Duration;
+    /// use runtime::sync::mpsc::{self, error::SendTimeoutError};
+    ///
+    /// # #[runtime::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (tx, _rx) = mpsc::channel(1);
+    /// tx.send_timeout(1, Duration::from_millis(10)).await.unwrap();
+    /// // Full: nobody receives.
+    /// let err = tx.send_timeout(2, Duration::from_millis(10)).await.unwrap_err();
+    /// assert!(matches!(err, SendTimeoutError::Timeout(2)));
+    /// # }
+    /// ```
+    pub async fn send_timeout(
+        &self,
+        value: T,
+        timeout: Duration,
+    ) -> Result<(), SendTimeoutError<T>> {
+        match with_timeout("Sender::send_timeout", timeout, self.reserve()).await {
+            Some(Ok(permit)) => {
+                permit.send(value);
+                Ok(())
+            }
+            Some(Err(_)) => Err(SendTimeoutError::Closed(value)),
+            None => Err(SendTimeoutError::Timeout(value)),
+        }
+    }
+
     /// Sends `value`, parking the thread while the channel is full.
     ///
     /// # Errors
@@ -195,7 +263,16 @@ impl<T> Sender<T> {
         if n > self.max_capacity() {
             return Err(SendError(()));
         }
-        self.semaphore().acquire(n).await.map_err(|_| SendError(()))
+        // A wait that fails on a closed channel, or is cancelled, gives back the capacity it
+        // had been handed; that may be what a closed channel's receiver waits for (the last
+        // outstanding capacity), so the guard wakes it then. Disarmed on success: a sender
+        // holding capacity cannot leave the channel idle, and `send` pays nothing for it.
+        let guard = WakeRxIfIdle(self.chan.chan());
+        let acquired = self.semaphore().acquire(n).await;
+        if acquired.is_ok() {
+            std::mem::forget(guard);
+        }
+        acquired.map_err(|_| SendError(()))
     }
 
     /// Waits for room for one value and reserves it.
@@ -407,9 +484,11 @@ impl<T> Permit<'_, T> {
     /// Sends `value` into the reserved room. Never waits, never fails: if the receiver is gone
     /// the value is dropped with the channel.
     pub fn send(self, value: T) {
-        self.chan.chan().send(value);
-        // The permit now belongs to the queued value; the receiver returns it.
+        let chan = self.chan;
+        // The permit now belongs to the queued value; the receiver returns it. Forgotten
+        // before the send, whose wake-up may panic (a user waker) after the value is queued.
         std::mem::forget(self);
+        chan.chan().send(value);
     }
 }
 
@@ -467,6 +546,22 @@ impl<T> OwnedPermit<T> {
         let chan = self.chan.take().expect("an OwnedPermit holds its sender");
         chan.chan().send(value);
         Sender { chan }
+    }
+
+    /// Whether both permits belong to the same channel. A permit that was consumed (by
+    /// [`send`](Self::send) or [`release`](Self::release)) belongs to none.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        match (&self.chan, &other.chan) {
+            (Some(a), Some(b)) => a.same_channel(b),
+            _ => false,
+        }
+    }
+
+    /// Whether this permit belongs to `sender`'s channel.
+    pub fn same_channel_as_sender(&self, sender: &Sender<T>) -> bool {
+        self.chan
+            .as_ref()
+            .is_some_and(|chan| chan.same_channel(&sender.chan))
     }
 
     /// Gives the reserved room back without sending, and returns the sender.

@@ -57,6 +57,13 @@ unsafe impl<T: Send, S: Send> Send for Chan<T, S> {}
 // protocol.
 unsafe impl<T: Send, S: Sync> Sync for Chan<T, S> {}
 
+// The channel hands values over but never exposes them by reference, and every operation
+// leaves the list, the counts and the waiters consistent if user code (a waker, a value's
+// destructor) panics; so a handle observed after a caught panic is sound to use, whatever
+// `T` is. tokio makes the same promise (its tests assert it for every handle).
+impl<T, S> std::panic::UnwindSafe for Chan<T, S> {}
+impl<T, S> std::panic::RefUnwindSafe for Chan<T, S> {}
+
 impl<T, S: Semaphore> Chan<T, S> {
     /// Pushes a value whose capacity was already accounted for, and wakes the receiver.
     pub(super) fn send(&self, value: T) {
@@ -444,11 +451,26 @@ impl<T, S: Semaphore> Rx<T, S> {
 impl<T, S: Semaphore> Drop for Rx<T, S> {
     fn drop(&mut self) {
         self.close();
-        let chan = &*self.chan;
+        // The waker this receiver registered keeps its task's memory alive: let it go now,
+        // not when the last sender goes.
+        drop(self.chan.rx_waker.take());
         // Drop what is queued now, returning its capacity; values that arrive later are
-        // dropped with the channel.
+        // dropped with the channel. If a value's destructor panics, the guard's drop goes on
+        // with the rest as the panic unwinds, so every value is still dropped here.
+        let mut drain = Drain(&self.chan);
+        drain.run();
+        std::mem::forget(drain);
+    }
+}
+
+/// Drops the values queued in a channel whose receiver is going away; see `Rx::drop`.
+struct Drain<'a, T, S: Semaphore>(&'a Chan<T, S>);
+
+impl<T, S: Semaphore> Drain<'_, T, S> {
+    fn run(&mut self) {
+        let chan = self.0;
         loop {
-            // SAFETY: we are the single receiver.
+            // SAFETY: called from the single receiver's drop.
             let popped = unsafe {
                 chan.rx_fields(|rx| match rx.list.pop(&chan.tx) {
                     Pop::Value(value) => Some(value),
@@ -464,6 +486,13 @@ impl<T, S: Semaphore> Drop for Rx<T, S> {
                 None => break,
             }
         }
+    }
+}
+
+impl<T, S: Semaphore> Drop for Drain<'_, T, S> {
+    fn drop(&mut self) {
+        // Only reached while a destructor's panic unwinds out of `run`.
+        self.run();
     }
 }
 

@@ -52,15 +52,23 @@ impl RxClosed {
             let mut waiters = self.waiters.lock();
             // Relaxed is enough under the lock (the lock orders us with `close`).
             if !self.closed.load(Ordering::Relaxed) {
-                match *key {
+                let stale = match *key {
                     Some(k) => {
                         let slot = waiters.get_mut(k);
-                        if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                            *slot = Some(cx.waker().clone());
+                        if slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                            None
+                        } else {
+                            slot.replace(cx.waker().clone())
                         }
                     }
-                    None => *key = Some(waiters.push_back(Some(cx.waker().clone()))),
-                }
+                    None => {
+                        *key = Some(waiters.push_back(Some(cx.waker().clone())));
+                        None
+                    }
+                };
+                drop(waiters);
+                // After the lock: a waker's drop may run user code that uses the channel.
+                drop(stale);
                 return Poll::Pending;
             }
         }

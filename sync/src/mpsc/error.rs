@@ -89,6 +89,55 @@ impl<T> From<SendError<T>> for TrySendError<T> {
     }
 }
 
+/// The error returned by [`Sender::send_timeout`](super::Sender::send_timeout). The value
+/// comes back in it.
+///
+/// # Examples
+///
+/// ```
+/// use runtime_sync::mpsc::error::SendTimeoutError;
+///
+/// let err = SendTimeoutError::Timeout(7);
+/// assert_eq!(err.to_string(), "timed out waiting on send operation");
+/// assert_eq!(err.into_inner(), 7);
+/// ```
+#[derive(PartialEq, Eq, Clone, Copy)]
+pub enum SendTimeoutError<T> {
+    /// The channel stayed full until the timeout elapsed.
+    Timeout(T),
+    /// The receiver is gone: nothing will ever be received.
+    Closed(T),
+}
+
+impl<T> SendTimeoutError<T> {
+    /// The value that could not be sent.
+    pub fn into_inner(self) -> T {
+        match self {
+            SendTimeoutError::Timeout(value) | SendTimeoutError::Closed(value) => value,
+        }
+    }
+}
+
+impl<T> fmt::Debug for SendTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendTimeoutError::Timeout(..) => f.write_str("Timeout(..)"),
+            SendTimeoutError::Closed(..) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for SendTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendTimeoutError::Timeout(..) => f.write_str("timed out waiting on send operation"),
+            SendTimeoutError::Closed(..) => f.write_str("channel closed"),
+        }
+    }
+}
+
+impl<T> std::error::Error for SendTimeoutError<T> {}
+
 /// The error returned by `try_recv`.
 ///
 /// # Examples

@@ -33,8 +33,9 @@
 //! - **No runtime needed.** The channels work under any executor and between plain threads
 //!   (`blocking_send`, `blocking_recv`); those blocking methods panic inside an async runtime.
 //!
-//! There is no `send_timeout`: it would need a timer, which this crate does not depend on.
-//! Use `runtime::time::timeout(duration, tx.send(value))` instead.
+//! [`Sender::send_timeout`] needs a timer, which this crate does not own: it uses the one the
+//! runtime installs on its threads (see [`crate::coop`]), and panics outside a runtime with
+//! the time driver.
 //!
 //! # Examples
 //!

@@ -17,10 +17,12 @@ use crate::coop;
 #[track_caller]
 pub(crate) fn block_on<F: Future>(what: &str, future: F) -> F::Output {
     if coop::is_in_runtime() {
+        // The message starts as tokio's does, so that code (and tests) matching on it keep
+        // working.
         panic!(
-            "`{what}` called from inside an async runtime, which would block a thread that \
-             drives other tasks; `.await` the async version instead, or call it from \
-             `spawn_blocking` or a plain thread"
+            "Cannot block the current thread from within a runtime: `{what}` would block a \
+             thread that drives other tasks; `.await` the async version instead, or call it \
+             from `spawn_blocking` or a plain thread"
         );
     }
 

@@ -62,6 +62,20 @@ impl<T> Receiver<T> {
         Ok(version(state) != self.version)
     }
 
+    /// Whether every sender is gone (the last value stays readable).
+    ///
+    /// ```
+    /// use runtime_sync::watch;
+    ///
+    /// let (tx, rx) = watch::channel(());
+    /// assert!(!rx.is_closed());
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.shared.load_state() & CLOSED != 0
+    }
+
     /// Makes the current value count as unseen, so the next [`changed`](Self::changed)
     /// completes at once.
     pub fn mark_changed(&mut self) {
@@ -122,6 +136,15 @@ impl<T> Receiver<T> {
     /// ```
     pub async fn wait_for(
         &mut self,
+        condition: impl FnMut(&T) -> bool,
+    ) -> Result<Ref<'_, T>, RecvError> {
+        // Budgeted as a whole: a condition that holds at once still spends the task's budget,
+        // so a loop of sends and `wait_for`s yields.
+        coop::cooperative(self.wait_for_inner(condition)).await
+    }
+
+    async fn wait_for_inner(
+        &mut self,
         mut condition: impl FnMut(&T) -> bool,
     ) -> Result<Ref<'_, T>, RecvError> {
         let mut closed = false;
@@ -139,9 +162,7 @@ impl<T> Receiver<T> {
             if closed {
                 return Err(RecvError(()));
             }
-            closed = coop::cooperative(changed(&self.shared, &mut self.version))
-                .await
-                .is_err();
+            closed = changed(&self.shared, &mut self.version).await.is_err();
         }
     }
 

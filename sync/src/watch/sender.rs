@@ -161,6 +161,13 @@ impl<T> Clone for Sender<T> {
     }
 }
 
+/// A sender of a channel holding `T::default()`, with no receiver yet (see [`Sender::new`]).
+impl<T: Default> Default for Sender<T> {
+    fn default() -> Sender<T> {
+        Sender::new(T::default())
+    }
+}
+
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         // AcqRel: the last sender's close follows every other sender's sends.
