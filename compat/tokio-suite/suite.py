@@ -141,10 +141,10 @@ def harness_targets():
 
 def build(manifest_dir, target_dir, only):
     """Builds every test binary it can; returns {target: executable} and the failures."""
-    cmd = ["cargo", "build", "--tests", "--keep-going", "--message-format=json",
+    cmd = ["cargo", "build", "--keep-going", "--message-format=json",
            "--manifest-path", os.path.join(manifest_dir, "Cargo.toml")]
-    for name in only:
-        cmd += ["--test", name]
+    # `--tests` builds every test target; with `--only`, just the files asked for.
+    cmd += [arg for name in only for arg in ("--test", name)] if only else ["--tests"]
     env = dict(os.environ, CARGO_TARGET_DIR=target_dir)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, cwd=manifest_dir)

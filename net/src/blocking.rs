@@ -46,10 +46,23 @@ pub(crate) async fn run<R: Send + 'static>(
     spawn(f).await.unwrap_or_else(|_| Err(cancelled()))
 }
 
-/// The error of blocking work the runtime cancelled before it ran.
+/// The error of blocking work the runtime cancelled before it ran (it was shutting down).
+/// Recognised by [`crate::driver::is_shutdown_error`].
 pub(crate) fn cancelled() -> io::Error {
-    io::Error::other("the blocking work was cancelled before it ran: the runtime is shutting down")
+    io::Error::other(Cancelled)
 }
+
+/// The inner error of [`cancelled`].
+#[derive(Debug)]
+pub(crate) struct Cancelled;
+
+impl std::fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the blocking work was cancelled before it ran: the runtime is shutting down")
+    }
+}
+
+impl std::error::Error for Cancelled {}
 
 /// Boxes `f` so that its result is sent on the returned channel. `f` is consumed (and with it
 /// everything it captured) before the result is sent, so a receiver that has the result knows
@@ -79,12 +92,33 @@ pub(crate) fn spawn<R: Send + 'static>(
 ) -> runtime_sync::oneshot::Receiver<R> {
     let (work, rx) = boxed(f);
     if let Err(Refused::NoRuntime(work)) = offer(work, false) {
-        std::thread::Builder::new()
-            .name("runtime-blocking".into())
-            .spawn(work)
-            .expect("failed to start a thread for blocking work");
+        own_thread(work);
     }
     rx
+}
+
+/// As [`spawn`], but tells at once that the runtime's pool has shut down (`f` was dropped
+/// without running), for callers that must fail the operation that asked for it.
+pub(crate) fn try_spawn<R: Send + 'static>(
+    f: impl FnOnce() -> R + Send + 'static,
+) -> Result<runtime_sync::oneshot::Receiver<R>, ShutDown> {
+    let (work, rx) = boxed(f);
+    match offer(work, false) {
+        Ok(()) => Ok(rx),
+        Err(Refused::NoRuntime(work)) => {
+            own_thread(work);
+            Ok(rx)
+        }
+        Err(Refused::ShutDown) => Err(ShutDown),
+    }
+}
+
+/// Runs `work` on a thread of its own (no runtime on this thread).
+fn own_thread(work: Work) {
+    std::thread::Builder::new()
+        .name("runtime-blocking".into())
+        .spawn(work)
+        .expect("failed to start a thread for blocking work");
 }
 
 /// The runtime's blocking pool has shut down; the work was not started.

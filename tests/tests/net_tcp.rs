@@ -210,7 +210,7 @@ both_flavors! {
             let mut client = TcpStream::connect(addr).await.unwrap();
             let (s, _) = listener.accept().await.unwrap();
             // Linger 0: close sends RST.
-            s.set_linger(Some(Duration::ZERO)).unwrap();
+            s.set_zero_linger().unwrap();
             drop(s);
             runtime::time::sleep(Duration::from_millis(50)).await;
             let mut buf = [0; 8];

@@ -263,13 +263,14 @@ pub(crate) fn shutdown_error() -> io::Error {
     io::Error::other(DriverShutdown)
 }
 
-/// Whether `err` is the error an I/O resource returns because its runtime has shut down
-/// (what `runtime::runtime::is_rt_shutdown_err` reports for I/O).
+/// Whether `err` is the error an I/O resource returns because its runtime has shut down: a
+/// socket whose reactor is gone, or stdio work the blocking pool cancelled at shutdown (what
+/// `runtime::runtime::is_rt_shutdown_err` reports).
 pub fn is_shutdown_error(err: &io::Error) -> bool {
     err.kind() == io::ErrorKind::Other
-        && err
-            .get_ref()
-            .is_some_and(|inner| inner.is::<DriverShutdown>())
+        && err.get_ref().is_some_and(|inner| {
+            inner.is::<DriverShutdown>() || inner.is::<crate::blocking::Cancelled>()
+        })
 }
 
 #[cfg(test)]

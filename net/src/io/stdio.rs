@@ -92,6 +92,9 @@ enum State<T> {
     /// Owns the stream and the buffer; `pos..` of the buffer is data read but not handed out.
     Idle(Option<(T, Vec<u8>)>),
     Busy(oneshot::Receiver<Done<T>>),
+    /// The runtime shut down and dropped the stream with the work that held it: every
+    /// operation fails with the shutdown error.
+    Gone,
 }
 
 #[derive(Debug)]
@@ -115,6 +118,7 @@ impl<T: Send + 'static> Blocking<T> {
     fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         match &mut self.state {
             State::Idle(_) => Poll::Ready(Ok(0)),
+            State::Gone => Poll::Ready(Err(crate::blocking::cancelled())),
             State::Busy(rx) => {
                 let done = ready!(Pin::new(rx).poll(cx));
                 match done {
@@ -122,8 +126,25 @@ impl<T: Send + 'static> Blocking<T> {
                         self.state = State::Idle(Some((inner, buf)));
                         Poll::Ready(res)
                     }
-                    Err(_) => Poll::Ready(Err(crate::blocking::cancelled())),
+                    Err(_) => {
+                        self.state = State::Gone;
+                        Poll::Ready(Err(crate::blocking::cancelled()))
+                    }
                 }
+            }
+        }
+    }
+
+    /// Starts `f` with the stream; fails at once if the runtime's pool has shut down.
+    fn start(&mut self, f: impl FnOnce() -> Done<T> + Send + 'static) -> io::Result<()> {
+        match crate::blocking::try_spawn(f) {
+            Ok(rx) => {
+                self.state = State::Busy(rx);
+                Ok(())
+            }
+            Err(crate::blocking::ShutDown) => {
+                self.state = State::Gone;
+                Err(crate::blocking::cancelled())
             }
         }
     }
@@ -131,7 +152,9 @@ impl<T: Send + 'static> Blocking<T> {
     fn take(&mut self) -> (T, Vec<u8>) {
         match &mut self.state {
             State::Idle(idle) => idle.take().expect("stdio handle lost its stream"),
-            State::Busy(_) => unreachable!("taking a stdio stream while an operation is in flight"),
+            State::Busy(_) | State::Gone => {
+                unreachable!("taking a stdio stream while an operation is in flight")
+            }
         }
     }
 }
@@ -140,7 +163,7 @@ impl<T: Read + Send + 'static> Blocking<T> {
     fn poll_read(&mut self, cx: &mut Context<'_>, out: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         loop {
             match &self.state {
-                State::Busy(_) => match ready!(self.poll_idle(cx)) {
+                State::Busy(_) | State::Gone => match ready!(self.poll_idle(cx)) {
                     // End of input: nothing filled.
                     Ok(0) => return Poll::Ready(Ok(())),
                     Ok(_) => {}
@@ -156,13 +179,15 @@ impl<T: Read + Send + 'static> Blocking<T> {
                     let want = out.remaining().clamp(1, MAX_BUF);
                     let (mut inner, mut buf) = self.take();
                     self.pos = 0;
-                    self.state = State::Busy(crate::blocking::spawn(move || {
+                    if let Err(e) = self.start(move || {
                         buf.clear();
                         buf.resize(want, 0);
                         let res = inner.read(&mut buf);
                         buf.truncate(*res.as_ref().unwrap_or(&0));
                         (res, buf, inner)
-                    }));
+                    }) {
+                        return Poll::Ready(Err(e));
+                    }
                 }
             }
         }
@@ -179,20 +204,20 @@ impl<T: Write + Send + 'static> Blocking<T> {
         let (mut inner, mut buf) = self.take();
         buf.clear();
         buf.extend_from_slice(&data[..n]);
-        self.state = State::Busy(crate::blocking::spawn(move || {
+        self.start(move || {
             let res = inner.write_all(&buf).map(|()| buf.len());
             (res, buf, inner)
-        }));
+        })?;
         Poll::Ready(Ok(n))
     }
 
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(self.poll_idle(cx))?;
         let (mut inner, buf) = self.take();
-        self.state = State::Busy(crate::blocking::spawn(move || {
+        self.start(move || {
             let res = inner.flush().map(|()| 0);
             (res, buf, inner)
-        }));
+        })?;
         ready!(self.poll_idle(cx))?;
         Poll::Ready(Ok(()))
     }

@@ -34,18 +34,29 @@ pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use id::Id;
 pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::RuntimeMetrics;
-pub use rt::{is_rt_shutdown_err, Runtime};
+pub use rt::Runtime;
 
-/// Whether `err` means the runtime an operation needed has shut down: for example a socket
-/// whose runtime was dropped returns such an error from every later wait.
+/// Returns `true` if `err` is the error an I/O resource (a socket, a listener, stdio) returns
+/// because the runtime it belongs to has shut down, and not an error of the operating system.
+///
+/// Such an error means "stop": retrying cannot succeed. Any other error, even one with the
+/// same text wrapped inside, is not one.
+///
+/// # Examples
 ///
 /// ```
-/// let rt = runtime::runtime::Runtime::new().unwrap();
-/// let listener = rt.block_on(runtime::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-/// drop(rt);
-/// let other = runtime::runtime::Runtime::new().unwrap();
-/// let err = other.block_on(listener.accept()).unwrap_err();
-/// assert!(runtime::runtime::is_rt_shutdown_err(&err));
+/// use runtime::net::TcpListener;
+/// use runtime::runtime::{is_rt_shutdown_err, Builder};
+///
+/// let rt1 = Builder::new_current_thread().enable_all().build().unwrap();
+/// let rt2 = Builder::new_current_thread().enable_all().build().unwrap();
+/// let listener = rt1.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+/// drop(rt1);
+/// rt2.block_on(async {
+///     let err = listener.accept().await.unwrap_err();
+///     assert!(is_rt_shutdown_err(&err));
+/// });
+/// assert!(!is_rt_shutdown_err(&std::io::Error::other("disk full")));
 /// ```
 pub fn is_rt_shutdown_err(err: &std::io::Error) -> bool {
     runtime_net::driver::is_shutdown_error(err)

@@ -230,50 +230,6 @@ impl Drop for Runtime {
     }
 }
 
-/// The messages of the errors I/O resources return once their runtime has shut down:
-/// `runtime-net`'s reactor's, and its blocking work's (name lookups, stdio) when the
-/// runtime's blocking pool cancelled it. `tests/tests/rt_api.rs` checks that they agree with
-/// what `runtime-net` returns.
-const RUNTIME_SHUTTING_DOWN_ERRORS: [&str; 2] = [
-    "the runtime's I/O driver has shut down",
-    "the blocking work was cancelled before it ran: the runtime is shutting down",
-];
-
-/// Returns `true` if `err` is the error an I/O resource (a socket, a listener, stdio) returns
-/// because the runtime it belongs to has shut down, and not an error of the operating system.
-///
-/// Such an error means "stop": retrying cannot succeed. Any other error, even one with the
-/// same text wrapped inside, is not one.
-///
-/// # Examples
-///
-/// ```
-/// use runtime::net::TcpListener;
-/// use runtime::runtime::{is_rt_shutdown_err, Builder};
-///
-/// let rt1 = Builder::new_current_thread().enable_all().build().unwrap();
-/// let rt2 = Builder::new_current_thread().enable_all().build().unwrap();
-/// let listener = rt1.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
-/// drop(rt1);
-/// rt2.block_on(async {
-///     let err = listener.accept().await.unwrap_err();
-///     assert!(is_rt_shutdown_err(&err));
-/// });
-/// assert!(!is_rt_shutdown_err(&std::io::Error::other("disk full")));
-/// ```
-pub fn is_rt_shutdown_err(err: &std::io::Error) -> bool {
-    err.kind() == std::io::ErrorKind::Other
-        && err.get_ref().is_some_and(|inner| {
-            inner.source().is_none()
-                && RUNTIME_SHUTTING_DOWN_ERRORS.contains(&inner.to_string().as_str())
-        })
-}
-
-// As `Handle`: user panics are caught where the runtime calls user code, and its locks do not
-// poison, so a `Runtime` observed after a panic is consistent. As tokio.
-impl std::panic::UnwindSafe for Runtime {}
-impl std::panic::RefUnwindSafe for Runtime {}
-
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runtime")
