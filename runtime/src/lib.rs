@@ -119,7 +119,7 @@ pub mod time {
 
     /// Time error types.
     pub mod error {
-        pub use runtime_time::error::Elapsed;
+        pub use runtime_time::error::{Elapsed, Error};
     }
 }
 

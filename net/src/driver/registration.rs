@@ -125,13 +125,11 @@ impl Registration {
             shared: &self.shared,
             key: None,
         };
-        let event = poll_fn(|cx| {
-            let coop = ready!(coop::poll_proceed(cx));
-            let event = ready!(guard.shared.poll_list(cx, interest, &mut guard.key));
-            coop.made_progress();
-            Poll::Ready(event)
-        })
-        .await;
+        // Not budgeted, as tokio's `ready()`/`readable()`/`writable()`: code that waits for
+        // readiness and then calls `try_*` in a loop (filling a socket buffer, say) relies on
+        // readiness that is already known coming back at once; the `try_*` call that follows
+        // returns `WouldBlock` when there is nothing to do, which ends such a loop.
+        let event = poll_fn(|cx| guard.shared.poll_list(cx, interest, &mut guard.key)).await;
         if event.is_shutdown {
             return Err(shutdown_error());
         }
@@ -152,9 +150,14 @@ impl Registration {
     ) -> io::Result<R> {
         loop {
             let event = self.readiness(interest).await?;
+            // The operation itself is budgeted: a socket that always has data still yields.
+            let coop = poll_fn(coop::poll_proceed).await;
             match f() {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(event),
-                res => return res,
+                res => {
+                    coop.made_progress();
+                    return res;
+                }
             }
         }
     }
