@@ -94,6 +94,9 @@ pub(crate) struct Features {
     /// `"runtime"` for `#[runtime::main]`, `"tokio"` for the compat package's
     /// `#[tokio::main]`, so the expansion names only a crate the user depends on.
     pub(crate) crate_name: &'static str,
+    /// `Builder::unhandled_panic` (the panic policy) exists; until it does, the
+    /// `unhandled_panic` option is a compile error that says so.
+    pub(crate) unhandled_panic: bool,
 }
 
 /// The options of one attribute, after validation.
@@ -329,6 +332,13 @@ pub(crate) fn parse(kind: Kind, features: Features, args: TokenStream) -> Parsed
                         .into_iter()
                         .find(|choice| choice.name() == written)
                     {
+                        Some(_) if !features.unhandled_panic => errors.push(syn::Error::new(
+                            s.span(),
+                            "`unhandled_panic` needs the runtime's panic policy \
+                             (`Builder::unhandled_panic`), which has not landed in `runtime` \
+                             yet; remove this option (a panicking task's `JoinHandle` reports \
+                             the panic as a `JoinError`)",
+                        )),
                         Some(choice) => {
                             config.unhandled_panic = Some(choice);
                             unhandled_panic_option = Some(option);
@@ -495,11 +505,13 @@ mod tests {
         multi_thread: false,
         start_paused: false,
         crate_name: "runtime",
+        unhandled_panic: true,
     };
     const LATER: Features = Features {
         multi_thread: true,
         start_paused: true,
         crate_name: "runtime",
+        unhandled_panic: true,
     };
 
     fn ok(kind: Kind, args: TokenStream) -> Config {
@@ -725,6 +737,19 @@ mod tests {
             ),
         );
         assert_eq!(all.len(), 4, "{all:?}");
+    }
+
+    #[test]
+    fn unhandled_panic_is_refused_until_the_panic_policy_lands() {
+        let without = Features {
+            unhandled_panic: false,
+            ..NOW
+        };
+        let message = parse(Kind::Test, without, quote!(unhandled_panic = "ignore"))
+            .error
+            .expect("an error")
+            .to_string();
+        assert!(message.contains("has not landed"), "{message}");
     }
 
     #[test]

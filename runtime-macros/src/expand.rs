@@ -372,11 +372,13 @@ mod tests {
         multi_thread: false,
         start_paused: false,
         crate_name: "runtime",
+        unhandled_panic: true,
     };
     const LATER: Features = Features {
         multi_thread: true,
         start_paused: true,
         crate_name: "runtime",
+        unhandled_panic: true,
     };
 
     /// The expansion without its `compile_error!`s, as a string with all whitespace removed

@@ -82,6 +82,7 @@ const FEATURES: Features = Features {
     multi_thread: MULTI_THREAD_AVAILABLE,
     start_paused: START_PAUSED_AVAILABLE,
     crate_name: "runtime",
+    unhandled_panic: false,
 };
 
 /// The same, for the attributes the `tokio` compat package re-exports as `#[tokio::main]`

@@ -1,7 +1,7 @@
 //! Cooperative scheduling: the per-poll budget that makes busy tasks yield.
 //!
 //! Every poll of a task gets a budget of 128 units. Each budgeted operation (a `JoinHandle`,
-//! a channel receive, and — once they land — timers and sockets) spends one; when the budget
+//! a channel receive, a timer, a socket operation) spends one; when the budget
 //! is spent, the operation returns `Pending` and the task is queued behind the others, so a
 //! task whose resources are always ready cannot starve the rest of the runtime.
 //!
