@@ -14,6 +14,7 @@
 //!   [`unix::AsyncFd`](io::unix::AsyncFd), which need the reactor.
 //! * [`net`]: sockets, registered with the reactor of the runtime they are created in.
 //! * [`signal`]: `ctrl_c` and Unix signals.
+//! * [`process`]: child processes, their exit watched by the reactor, their pipes on it.
 //! * [`fs`]: the file system, on the runtime's blocking pool (through the runtime's hook).
 //! * the reactor itself (`driver`, for the runtime's use): a mio `Poll` and the table of
 //!   registrations; see its module docs for the contract.
@@ -28,4 +29,5 @@ pub mod driver;
 pub mod fs;
 pub mod io;
 pub mod net;
+pub mod process;
 pub mod signal;

@@ -83,6 +83,26 @@ pub mod fs {
     pub use runtime_net::fs::*;
 }
 
+/// Child processes: [`Command`](process::Command) spawns, [`Child`](process::Child) waits
+/// (or kills), and the child's piped stdio is async (`ChildStdin`, `ChildStdout`,
+/// `ChildStderr`).
+///
+/// Spawning needs a runtime with the I/O driver. On Linux 5.3+ each child's exit is watched
+/// through a pidfd on the reactor; elsewhere through `SIGCHLD`. A dropped `Child` is reaped in
+/// the background. See the `runtime-net` crate's `process` module docs for the contract.
+///
+/// ```
+/// # #[runtime::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let output = runtime::process::Command::new("echo").arg("hi").output().await?;
+/// assert_eq!(output.stdout, b"hi\n");
+/// # Ok(())
+/// # }
+/// ```
+pub mod process {
+    pub use runtime_net::process::*;
+}
+
 /// Asynchronous signal handling: [`ctrl_c`](signal::ctrl_c) and, on Unix,
 /// [`unix::signal`](signal::unix::signal).
 pub mod signal {

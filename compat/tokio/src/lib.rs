@@ -19,7 +19,7 @@
 
 #![warn(missing_docs)]
 
-pub use ::runtime::{fs, io, net, runtime, signal, spawn, sync, task, time};
+pub use ::runtime::{fs, io, net, process, runtime, signal, spawn, sync, task, time};
 
 pub use ::runtime::{join, pin, select, task_local, try_join};
 

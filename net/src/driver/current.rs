@@ -45,6 +45,25 @@ impl Drop for EnterGuard {
     }
 }
 
+/// Whether this thread is inside a runtime (with or without the I/O driver).
+pub(crate) fn in_runtime() -> bool {
+    CURRENT.try_with(|c| c.borrow().is_some()).unwrap_or(false)
+}
+
+/// Runs `f` with the current reactor, if this thread has one with I/O enabled (`None`
+/// otherwise): for resources that can do without one, or that report its absence as an error.
+pub(crate) fn try_with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
+    let mut f = Some(f);
+    let found = CURRENT.try_with(|c| match &*c.borrow() {
+        Some(Current::Enabled(handle)) => Some((f.take().expect("called once"))(Some(handle))),
+        _ => None,
+    });
+    match found {
+        Ok(Some(ret)) => ret,
+        _ => (f.take().expect("called once"))(None),
+    }
+}
+
 /// Runs `f` with the current reactor, or panics with a message that names the fix.
 #[track_caller]
 pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R) -> R {

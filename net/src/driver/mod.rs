@@ -33,7 +33,7 @@ use std::time::Duration;
 use parking_lot::RwLock;
 use slab::Slab;
 
-pub(crate) use self::current::with_current;
+pub(crate) use self::current::{in_runtime, try_with_current, with_current};
 pub use self::current::{enter, EnterGuard};
 use self::ready::Ready;
 use self::scheduled_io::ScheduledIo;
@@ -182,6 +182,11 @@ impl Handle {
         if let Err(e) = self.inner.waker.wake() {
             panic!("failed to wake the I/O reactor: {e}");
         }
+    }
+
+    /// Whether `self` and `other` are the same reactor.
+    pub(crate) fn ptr_eq(&self, other: &Handle) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
     }
 
     pub(crate) fn is_shutdown(&self) -> bool {

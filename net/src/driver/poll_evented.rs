@@ -30,6 +30,19 @@ impl<E: mio::event::Source> PollEvented<E> {
         })
     }
 
+    /// Registers `io` with the reactor `handle` for `interest`.
+    pub(crate) fn new_with_handle(
+        mut io: E,
+        interest: Interest,
+        handle: super::Handle,
+    ) -> io::Result<PollEvented<E>> {
+        let registration = Registration::new(&mut io, interest, handle)?;
+        Ok(PollEvented {
+            io: Some(io),
+            registration,
+        })
+    }
+
     pub(crate) fn registration(&self) -> &Registration {
         &self.registration
     }

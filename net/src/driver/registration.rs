@@ -43,6 +43,11 @@ impl Registration {
         })
     }
 
+    /// The reactor this resource is registered with.
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
     pub(crate) fn deregister(&self, source: &mut impl mio::event::Source) -> io::Result<()> {
         self.handle.deregister_source(source)
     }
