@@ -147,8 +147,10 @@ pub(crate) fn spawn_in_runtime<R: Send + 'static>(
     match offer(work, mandatory) {
         Ok(()) => Ok(rx),
         Err(Refused::ShutDown) => Err(ShutDown),
+        // tokio's words first (code, and tokio's own tests, match on them), then ours.
         Err(Refused::NoRuntime(_)) => panic!(
-            "{what} needs a runtime: it runs blocking calls on the runtime's blocking pool, and \
+            "there is no reactor running, must be called from the context of a Tokio 1.x runtime: \
+             {what} needs a runtime: it runs blocking calls on the runtime's blocking pool, and \
              there is no runtime on this thread. Call it from inside a task, \
              `Runtime::block_on` or `#[runtime::main]`, or enter a runtime first with \
              `Runtime::enter()` / `Handle::enter()`"

@@ -123,13 +123,17 @@ impl Handle {
         });
         match found {
             Ok(Ok(ret)) => ret,
+            // Each message starts with tokio's words (code, and tokio's own tests, match on
+            // them), then says what went wrong here and how to fix it.
             Ok(Err(true)) => panic!(
-                "a timer was created on a runtime without the time driver: build the runtime \
+                "A Tokio 1.x context was found, but timers are disabled. Call `enable_time` on \
+                 the runtime builder to enable timers. A timer was created on a runtime without the time driver: build the runtime \
                  with `Builder::enable_time()` or `Builder::enable_all()` (the `#[runtime::main]` \
                  and `#[runtime::test]` runtimes have it)"
             ),
             Ok(Err(false)) | Err(_) => panic!(
-                "there is no runtime here to drive this timer: create timers inside a runtime \
+                "there is no reactor running, must be called from the context of a Tokio 1.x runtime: \
+                 there is no runtime here to drive this timer: create timers inside a runtime \
                  (`#[runtime::main]`, `Runtime::block_on`, a spawned task) or after \
                  `Handle::enter()`"
             ),

@@ -173,8 +173,10 @@ impl Sleep {
         let driver = *me.driver;
         let handle = me.handle.get_or_insert_with(|| Handle::resolve(driver));
         if handle.is_shutdown() {
+            // tokio's words first (code, and tokio's own tests, match on them), then ours.
             panic!(
-                "a timer was polled after its runtime shut down: the time driver is gone, so \
+                "A Tokio 1.x context was found, but it is being shutdown. A timer was polled \
+                 after its runtime shut down: the time driver is gone, so \
                  it can never fire"
             );
         }

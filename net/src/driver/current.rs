@@ -74,13 +74,17 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R) -> R {
     });
     match found {
         Ok(Ok(ret)) => ret,
+        // Each message starts with tokio's words (code, and tokio's own tests, match on
+        // them), then says what went wrong here and how to fix it.
         Ok(Err(true)) => panic!(
-            "an I/O resource was created on a runtime without the I/O driver: build the runtime \
+            "A Tokio 1.x context was found, but IO is disabled. Call `enable_io` on the runtime \
+             builder to enable IO. An I/O resource was created on a runtime without the I/O driver: build the runtime \
              with `Builder::enable_io()` or `Builder::enable_all()` (the `#[runtime::main]` and \
              `#[runtime::test]` runtimes have it)"
         ),
         Ok(Err(false)) | Err(_) => panic!(
-            "there is no runtime here to drive this I/O resource: create sockets inside a \
+            "there is no reactor running, must be called from the context of a Tokio 1.x runtime: \
+             there is no runtime here to drive this I/O resource: create sockets inside a \
              runtime (`#[runtime::main]`, `Runtime::block_on`, a spawned task) or after \
              `Handle::enter()`"
         ),

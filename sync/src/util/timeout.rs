@@ -31,8 +31,10 @@ pin_project! {
 #[track_caller]
 pub(crate) fn with_timeout<F: Future>(what: &str, duration: Duration, inner: F) -> WithTimeout<F> {
     let Some(sleep) = coop::sleep(duration) else {
+        // tokio's words first (code, and tokio's own tests, match on them), then ours.
         panic!(
-            "`{what}` needs a timer, and there is no runtime on this thread to provide one: call \
+            "there is no reactor running, must be called from the context of a Tokio 1.x runtime: \
+             `{what}` needs a timer, and there is no runtime on this thread to provide one: call \
              it from inside a runtime built with the time driver (`#[runtime::main]`, \
              `Runtime::block_on`, a spawned task) or after `Handle::enter()`"
         );
