@@ -24,7 +24,10 @@
 //!    and cancelled.
 //! 9. Networking: a loopback TCP echo server; 16 clients do round trips, then one streams
 //!    64 MiB through it; throughput is printed.
-//! 10. Shutdown: dropping the runtime cancels the tasks that are still waiting, each future
+//! 10. Files and processes: 500 files written concurrently to a scratch directory, listed
+//!     with `read_dir` and read back; their numbers piped through a child `sort -n` and its
+//!     output checked; `wc -l` run on one of them; a missing program reported as `NotFound`.
+//! 11. Shutdown: dropping the runtime cancels the tasks that are still waiting, each future
 //!     dropped exactly once.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
@@ -56,6 +59,9 @@ async fn main() {
     pipeline().await;
     timers().await;
     loopback_echo().await.expect("loopback echo failed");
+    files_and_processes()
+        .await
+        .expect("files and processes failed");
     // Shutdown needs a runtime of its own to drop: it runs on a fresh one, outside this one.
     let shutdown = runtime::task::spawn_blocking(shutdown_drops_every_task);
     shutdown.await.expect("shutdown demo panicked");
@@ -493,6 +499,89 @@ async fn loopback_echo() -> std::io::Result<()> {
     Ok(())
 }
 
+/// 10. Files and processes.
+async fn files_and_processes() -> std::io::Result<()> {
+    use runtime::io::{AsyncReadExt, AsyncWriteExt};
+    use runtime::process::Command;
+    use std::process::Stdio;
+
+    const FILES: u64 = 500;
+
+    let start = Instant::now();
+    let dir = std::env::temp_dir().join(format!("runtime-tour-{}", std::process::id()));
+    runtime::fs::create_dir_all(&dir).await?;
+    let mut writes = JoinSet::new();
+    for i in 0..FILES {
+        let path = dir.join(format!("{i}.txt"));
+        // Each file holds one number; together they are 0..FILES in a scrambled order.
+        let number = (i * 7919) % FILES;
+        writes.spawn(async move { runtime::fs::write(path, format!("{number}\n")).await });
+    }
+    for written in writes.join_all().await {
+        written?;
+    }
+
+    let mut listed = Vec::new();
+    let mut entries = runtime::fs::read_dir(&dir).await?;
+    while let Some(entry) = entries.next_entry().await? {
+        listed.push(entry.path());
+    }
+    let mut numbers = String::new();
+    for path in &listed {
+        numbers.push_str(&runtime::fs::read_to_string(path).await?);
+    }
+    let files_took = start.elapsed();
+
+    let start = Instant::now();
+    let mut sort = Command::new("sort")
+        .arg("-n")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut stdin = sort.stdin.take().expect("stdin is piped");
+    // Written from its own task while `wait_with_output` reads: neither pipe can fill up.
+    let feeder = runtime::spawn(async move {
+        stdin.write_all(numbers.as_bytes()).await?;
+        stdin.shutdown().await
+    });
+    let sorted = sort.wait_with_output().await?;
+    feeder.await.expect("feeder panicked")?;
+    let in_order = String::from_utf8_lossy(&sorted.stdout)
+        .lines()
+        .map(|line| line.parse::<u64>().ok())
+        .eq((0..FILES).map(Some));
+
+    let wc = Command::new("wc")
+        .arg("-l")
+        .arg(dir.join("0.txt"))
+        .output()
+        .await?;
+    let mut lines = String::new();
+    wc.stdout.as_slice().read_to_string(&mut lines).await?;
+    let missing = Command::new("no-such-program-in-the-tour").status().await;
+    let processes_took = start.elapsed();
+    runtime::fs::remove_dir_all(&dir).await?;
+
+    println!(
+        "10. files and processes: {FILES} files written, listed ({} entries) and read back in \
+         {files_took:.1?}; `sort -n` over their numbers {} ({}), `wc -l` says {:?}, a \
+         missing program: {}; {processes_took:.1?} for the processes",
+        listed.len(),
+        if in_order {
+            "came back in order"
+        } else {
+            "came back OUT OF ORDER"
+        },
+        sorted.status,
+        lines.split_whitespace().next().unwrap_or("nothing"),
+        match missing {
+            Err(e) => format!("{:?} error", e.kind()),
+            Ok(status) => format!("ran?! ({status})"),
+        },
+    );
+    Ok(())
+}
+
 /// Counts how many futures were dropped.
 struct DropCounter(Arc<AtomicUsize>);
 
@@ -502,7 +591,7 @@ impl Drop for DropCounter {
     }
 }
 
-/// 10. Dropping a runtime cancels what is still waiting.
+/// 11. Dropping a runtime cancels what is still waiting.
 fn shutdown_drops_every_task() {
     let dropped = Arc::new(AtomicUsize::new(0));
     let rt = runtime::runtime::Builder::new_multi_thread()
@@ -531,7 +620,7 @@ fn shutdown_drops_every_task() {
     let start = Instant::now();
     rt.shutdown_timeout(Duration::from_secs(1));
     println!(
-        "10. shutdown: {PARKED_AT_SHUTDOWN} waiting tasks, {} futures dropped (each exactly once) \
+        "11. shutdown: {PARKED_AT_SHUTDOWN} waiting tasks, {} futures dropped (each exactly once) \
          in {:.1?}",
         dropped.load(Relaxed),
         start.elapsed()
