@@ -228,7 +228,9 @@ fn fs(c: &mut Criterion) {
 
 fn process(c: &mut Criterion) {
     let mut group = c.benchmark_group("process_sequential");
-    group.sample_size(10);
+    // fork and exec dominate, and vary from one spawn to the next: more samples.
+    group.sample_size(30);
+    group.measurement_time(std::time::Duration::from_secs(10));
     let rt = runtime_rt();
     group.bench_function("runtime", |b| b.iter(|| ours::process_sequential(&rt)));
     drop(rt);
@@ -238,7 +240,9 @@ fn process(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("process_concurrent");
-    group.sample_size(10);
+    // fork and exec dominate, and vary from one spawn to the next: more samples.
+    group.sample_size(30);
+    group.measurement_time(std::time::Duration::from_secs(10));
     let rt = runtime_rt();
     group.bench_function("runtime", |b| b.iter(|| ours::process_concurrent(&rt)));
     drop(rt);
