@@ -28,6 +28,7 @@ pub mod blocking;
 pub mod driver;
 pub mod fs;
 pub mod io;
+mod loom;
 pub mod net;
 pub mod process;
 pub mod signal;

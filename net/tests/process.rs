@@ -42,7 +42,10 @@ fn multi_thread() -> Runtime {
 }
 
 fn runtimes() -> [(&'static str, Runtime); 2] {
-    [("current_thread", current_thread()), ("multi_thread", multi_thread())]
+    [
+        ("current_thread", current_thread()),
+        ("multi_thread", multi_thread()),
+    ]
 }
 
 /// Runs the test body on each runtime flavor (spawned, so that on the multi-thread runtime it
@@ -137,7 +140,10 @@ impl Drop for TempFile {
 fn a_missing_program_is_not_found() {
     let _serial = serial();
     on_both(|| async {
-        for program in ["/nonexistent/runtime-no-such-program", "runtime-no-such-program"] {
+        for program in [
+            "/nonexistent/runtime-no-such-program",
+            "runtime-no-such-program",
+        ] {
             let err = Command::new(program).spawn().unwrap_err();
             assert_eq!(err.kind(), ErrorKind::NotFound, "spawn {program}: {err}");
             let err = Command::new(program).status().await.unwrap_err();
@@ -490,7 +496,10 @@ fn an_orphan_of_a_runtime_that_is_gone_is_reaped_by_the_next_one() {
     let _serial = serial();
     let first = current_thread();
     let pid = first.block_on(async {
-        let child = Command::new("sh").args(["-c", "sleep 0.3"]).spawn().unwrap();
+        let child = Command::new("sh")
+            .args(["-c", "sleep 0.3"])
+            .spawn()
+            .unwrap();
         child.id().unwrap()
     });
     drop(first);
@@ -594,7 +603,11 @@ fn process_group_and_pre_exec() {
             .spawn()
             .unwrap();
         let pid = child.id().unwrap();
-        assert_eq!(stat(pid).unwrap().2, pid, "not the leader of a group of its own");
+        assert_eq!(
+            stat(pid).unwrap().2,
+            pid,
+            "not the leader of a group of its own"
+        );
         child.kill().await.unwrap();
 
         let mut cmd = Command::new("true");
@@ -676,8 +689,7 @@ fn child_pipes_convert_to_stdio_and_fds() {
             .spawn()
             .unwrap();
         let mut stdin = ChildStdin::from_std(child.stdin.take().unwrap()).unwrap();
-        let stdout = runtime::process::ChildStdout::from_std(child.stdout.take().unwrap())
-            .unwrap();
+        let stdout = runtime::process::ChildStdout::from_std(child.stdout.take().unwrap()).unwrap();
         stdin.write_all(b"abc").await.unwrap();
         drop(stdin);
         let fd = stdout.into_owned_fd().unwrap();

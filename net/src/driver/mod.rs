@@ -33,8 +33,8 @@ use std::time::Duration;
 use parking_lot::RwLock;
 use slab::Slab;
 
-pub(crate) use self::current::{in_runtime, try_with_current, with_current};
 pub use self::current::{enter, EnterGuard};
+pub(crate) use self::current::{in_runtime, try_with_current, with_current};
 use self::ready::Ready;
 use self::scheduled_io::ScheduledIo;
 

@@ -50,7 +50,10 @@ pub struct Child {
 
 #[derive(Debug)]
 enum State {
-    Running { exit: Exit, kill_on_drop: bool },
+    Running {
+        exit: Exit,
+        kill_on_drop: bool,
+    },
     /// Reaped: what it exited with.
     Done(ExitStatus),
     /// Given up (in `drop`).
@@ -61,7 +64,11 @@ impl Child {
     /// Wraps a freshly spawned std child: its exit is watched from `handle`'s reactor, its
     /// pipes are registered with the current one (the same, in `Command::spawn`).
     #[track_caller]
-    pub(super) fn new(mut child: StdChild, kill_on_drop: bool, handle: &Handle) -> io::Result<Child> {
+    pub(super) fn new(
+        mut child: StdChild,
+        kill_on_drop: bool,
+        handle: &Handle,
+    ) -> io::Result<Child> {
         let stdin = child.stdin.take();
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
@@ -258,8 +265,10 @@ async fn read_to_end<R: AsyncRead + Unpin>(pipe: Option<&mut R>) -> io::Result<V
 
 impl Drop for Child {
     fn drop(&mut self) {
-        if let State::Running { mut exit, kill_on_drop } =
-            std::mem::replace(&mut self.state, State::Gone)
+        if let State::Running {
+            mut exit,
+            kill_on_drop,
+        } = std::mem::replace(&mut self.state, State::Gone)
         {
             if kill_on_drop {
                 let _ = exit.kill();

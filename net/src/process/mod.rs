@@ -54,6 +54,7 @@ mod child;
 mod command;
 mod exit;
 mod orphan;
+mod pass_gate;
 mod pidfd;
 mod sigchld;
 mod stdio;

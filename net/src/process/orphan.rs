@@ -14,16 +14,16 @@
 //! wakes looks for a reactor current on that thread; failing that, the queue is marked
 //! unwatched, and the next spawn (or the next orphan) installs a listener on its own reactor.
 //!
-//! Passes never overlap: one holds the lock, and a wake-up that finds it taken sets `DIRTY`,
-//! which the holder checks after releasing it and then runs another pass.
+//! Passes never overlap, and a wake-up never waits for one: the queue sits behind a
+//! [`PassGate`], so a wake-up that finds a pass under way leaves a request that the pass's
+//! thread answers with one more pass after it lets go.
 
 use std::process::Child as StdChild;
-use std::sync::atomic::{AtomicBool, Ordering::*};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 
-use parking_lot::Mutex;
-
+use super::pass_gate::PassGate;
 use crate::driver::try_with_current;
 use crate::signal::unix::{signal, Signal, SignalKind};
 
@@ -33,13 +33,18 @@ struct Queue {
     listener: Option<Signal>,
 }
 
-static QUEUE: Mutex<Queue> = parking_lot::const_mutex(Queue {
+const EMPTY: Queue = Queue {
     orphans: Vec::new(),
     listener: None,
-});
+};
 
-/// A pass was asked for while another one held the lock.
-static DIRTY: AtomicBool = AtomicBool::new(false);
+#[cfg(not(loom))]
+static QUEUE: PassGate<Queue> = PassGate::new(EMPTY);
+
+// loom's mutex cannot be built in a constant; the models never touch the queue.
+#[cfg(loom)]
+static QUEUE: std::sync::LazyLock<PassGate<Queue>> =
+    std::sync::LazyLock::new(|| PassGate::new(EMPTY));
 
 /// There are orphans and no listener: the next spawn runs a pass (which installs one).
 /// Relaxed: a stale value costs one pass too many, or defers the pass to the next spawn.
@@ -63,36 +68,25 @@ pub(super) fn reap_if_unwatched() {
     }
 }
 
-/// Runs reaping passes until no wake-up is left unanswered.
+/// Runs reaping passes until no request is left unanswered; if another thread is in a pass,
+/// leaves it one more (see [`PassGate`]).
 fn reap() {
-    // SeqCst on DIRTY and the lock: a caller that finds the lock taken has stored `true`
-    // before the holder's post-release check, or before the holder's `store(false)`, whose
-    // pass then sees whatever prompted the call.
-    DIRTY.store(true, SeqCst);
-    while DIRTY.load(SeqCst) {
-        let Some(mut queue) = QUEUE.try_lock() else {
-            return;
-        };
-        DIRTY.store(false, SeqCst);
-        queue.pass();
-    }
+    QUEUE.request(Queue::pass);
 }
 
 impl Queue {
     fn pass(&mut self) {
         if !self.orphans.is_empty() {
             self.listen();
-            self.orphans.retain_mut(|child| matches!(child.try_wait(), Ok(None)));
+            self.orphans
+                .retain_mut(|child| matches!(child.try_wait(), Ok(None)));
         }
         if self.orphans.is_empty() {
             // Dropping it may wake the queue's waker (it is still registered): that only
-            // sets DIRTY, for one more (empty) pass.
+            // leaves a request, for one more (empty) pass.
             self.listener = None;
         }
-        UNWATCHED.store(
-            !self.orphans.is_empty() && self.listener.is_none(),
-            Relaxed,
-        );
+        UNWATCHED.store(!self.orphans.is_empty() && self.listener.is_none(), Relaxed);
     }
 
     /// Makes sure a listener exists and drains it, leaving the queue's waker registered.
