@@ -133,8 +133,14 @@ both_flavors! {
                 }
             });
             let mut sent = 0;
-            while hits.load(SeqCst) < 1_000 {
-                if hits.load(SeqCst) == sent {
+            // One load per round: with two (`< 1_000`, then `== sent`), the last hit can land
+            // between them and a notification too many goes out.
+            loop {
+                let seen = hits.load(SeqCst);
+                if seen >= 1_000 {
+                    break;
+                }
+                if seen == sent {
                     sent += 1;
                     notify.notify_one();
                 }
@@ -167,8 +173,14 @@ both_flavors! {
                 });
             }
             let mut sent = 0;
-            while hits.load(SeqCst) < NOTIFICATIONS {
-                if hits.load(SeqCst) == sent {
+            // One load per round: with two (`< NOTIFICATIONS`, then `== sent`), the last hit can land
+            // between them and a notification too many goes out.
+            loop {
+                let seen = hits.load(SeqCst);
+                if seen >= NOTIFICATIONS {
+                    break;
+                }
+                if seen == sent {
                     sent += 1;
                     notify.notify_one();
                 }
