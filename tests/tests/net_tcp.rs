@@ -431,3 +431,43 @@ fn emfile_child() {
         client.join().unwrap();
     });
 }
+
+/// A runtime whose reactor takes one event per turn (and on busy turns too) still serves 32
+/// connections at once: the events a turn leaves behind stay ready for the next one.
+#[test]
+fn one_event_per_turn_still_serves_every_connection() {
+    for flavor in [Flavor::CurrentThread, Flavor::MultiThread] {
+        let mut builder = match flavor {
+            Flavor::CurrentThread => runtime::runtime::Builder::new_current_thread(),
+            Flavor::MultiThread => runtime::runtime::Builder::new_multi_thread(),
+        };
+        let rt = builder
+            .enable_all()
+            .max_io_events_per_tick(2)
+            .max_io_events_per_busy_tick(1)
+            .build()
+            .unwrap();
+        within(LIMIT, move || {
+            rt.block_on(async {
+                let (listener, addr) = listener().await;
+                spawn_echo(listener);
+                let mut clients = runtime::task::JoinSet::new();
+                for i in 0..32u8 {
+                    clients.spawn(async move {
+                        let mut s = TcpStream::connect(addr).await.unwrap();
+                        let mut back = [0u8; 16];
+                        for round in 0..20u8 {
+                            let msg = [i ^ round; 16];
+                            s.write_all(&msg).await.unwrap();
+                            s.read_exact(&mut back).await.unwrap();
+                            assert_eq!(back, msg);
+                        }
+                    });
+                }
+                while let Some(done) = clients.join_next().await {
+                    done.unwrap();
+                }
+            })
+        });
+    }
+}

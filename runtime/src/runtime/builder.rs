@@ -176,8 +176,8 @@ impl Builder {
     /// busy, instead of turning them all into tasks at once; an idle worker still takes up to
     /// `max_io_events_per_tick`.
     ///
-    /// Today the setting is checked and kept, but the reactor takes the same batch on every
-    /// turn (up to `max_io_events_per_tick`); see `docs/migrating-from-tokio.md`.
+    /// Events a busy turn leaves are not lost: they stay ready in the kernel and come out on
+    /// a later turn. A value above `max_io_events_per_tick` has no effect beyond it.
     ///
     /// # Panics
     ///
@@ -500,6 +500,9 @@ impl Builder {
             enable_io: self.enable_io,
             enable_time: self.enable_time,
             max_io_events: self.max_io_events_per_tick,
+            max_io_busy_events: self
+                .max_io_events_per_busy_tick
+                .unwrap_or(self.max_io_events_per_tick),
             timer_shards: self.timer_shards.unwrap_or(workers),
             start_paused: self.start_paused,
             // As tokio's: only the current-thread runtime can be paused while it runs.

@@ -26,6 +26,9 @@ pub(crate) struct Cfg {
     pub(crate) enable_io: bool,
     /// `max_io_events_per_tick`.
     pub(crate) max_io_events: usize,
+    /// `max_io_events_per_busy_tick` (defaults to `max_io_events`): the events a turn that
+    /// does not wait takes.
+    pub(crate) max_io_busy_events: usize,
     /// `enable_time()`: the timer wheel.
     pub(crate) enable_time: bool,
     /// How many shards the timer wheel has (one per worker).
@@ -62,7 +65,9 @@ enum Unpark {
 impl Park {
     fn sleep(&mut self, timeout: Option<Duration>) {
         match self {
-            Park::Io(io) => io.turn(timeout),
+            Park::Io(io) => {
+                io.turn(timeout);
+            }
             Park::Thread(park) => match timeout {
                 Some(timeout) => park.park_timeout(timeout),
                 None => park.park(),
@@ -96,7 +101,7 @@ pub(crate) struct Handle {
 impl Driver {
     pub(crate) fn new(cfg: Cfg) -> io::Result<(Driver, Handle)> {
         let (park, unpark, io_handle) = if cfg.enable_io {
-            let (driver, handle) = io_driver::new(cfg.max_io_events)?;
+            let (driver, handle) = io_driver::new(cfg.max_io_events, cfg.max_io_busy_events)?;
             (Park::Io(driver), Unpark::Io(handle.clone()), Some(handle))
         } else {
             let park = ParkThread::new();

@@ -220,6 +220,7 @@ mod tests {
             enable_io: false,
             enable_time: false,
             max_io_events: 1024,
+            max_io_busy_events: 1024,
             timer_shards: 1,
             start_paused: false,
             pause_allowed: true,
