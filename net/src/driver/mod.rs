@@ -54,7 +54,8 @@ pub struct Driver {
     /// Its capacity is epoll's `maxevents`: the events a busy turn leaves stay ready in the
     /// kernel for a later turn (epoll hands them out in turn), nothing is dropped.
     busy_events: Option<mio::Events>,
-    tick: u8,
+    /// Counts turns, up to `TICK_MAX` and round again: the stamp of this turn's readiness.
+    tick: usize,
     handle: Handle,
     /// Reused buffer: the registrations an event of this turn is for.
     dispatch: Vec<(Arc<ScheduledIo>, Ready)>,
@@ -129,7 +130,11 @@ impl Driver {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return 0,
             Err(e) => panic!("the I/O reactor's poll failed: {e}"),
         }
-        self.tick = self.tick.wrapping_add(1);
+        self.tick = if self.tick == scheduled_io::TICK_MAX {
+            0
+        } else {
+            self.tick + 1
+        };
         let mut taken = 0;
         {
             let slots = self.handle.inner.slots.read();
@@ -153,15 +158,12 @@ impl Driver {
 
     /// Marks every registration shut down and wakes its tasks.
     pub fn shutdown(&mut self) {
-        self.handle.inner.is_shutdown.store(true, Release);
-        let all: Vec<Arc<ScheduledIo>> = self
-            .handle
-            .inner
-            .slots
-            .read()
-            .iter()
-            .map(|(_, s)| s.io.clone())
-            .collect();
+        let all: Vec<Arc<ScheduledIo>> = {
+            // The flag is set under the table's lock: see `Handle::add_source`.
+            let slots = self.handle.inner.slots.read();
+            self.handle.inner.is_shutdown.store(true, Release);
+            slots.iter().map(|(_, s)| s.io.clone()).collect()
+        };
         for io in all {
             io.shutdown();
         }
@@ -216,13 +218,19 @@ impl Handle {
         source: &mut impl mio::event::Source,
         interest: ready::Interest,
     ) -> io::Result<(Arc<ScheduledIo>, usize)> {
-        if self.is_shutdown() {
-            return Err(shutdown_error());
-        }
         let io = Arc::new(ScheduledIo::new());
         let generation = self.inner.next_generation.fetch_add(1, Relaxed);
+        #[cfg(test)]
+        tests::pause_before_the_table_lock();
         let slot = {
             let mut slots = self.inner.slots.write();
+            // Checked under the table's lock, which `Driver::shutdown` holds while it sets the
+            // flag and collects the registrations to mark: a registration is either in that
+            // collection or sees the flag here. (Checked before the lock, one could slip in
+            // between and wait forever on a reactor that is gone.)
+            if self.is_shutdown() {
+                return Err(shutdown_error());
+            }
             if slots.vacant_key() > SLOT_MASK {
                 return Err(io::Error::other("too many I/O registrations"));
             }
@@ -379,6 +387,74 @@ mod tests {
             taken, SOURCES,
             "a waiting turn takes every ready event at once"
         );
+    }
+
+    /// A task's clear that comes 256 turns late (an 8-bit tick's full circle) must not erase
+    /// the newer event: with the old 8-bit tick, `1 + 256` was stamped as `1`, the stale
+    /// clear matched it, and the edge was lost.
+    #[test]
+    fn a_clear_a_full_eight_bit_circle_late_keeps_the_newer_event() {
+        use scheduled_io::Direction;
+        let io = ScheduledIo::new();
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        io.set_readiness(1, Ready::READABLE);
+        let std::task::Poll::Ready(seen) = io.poll_ready(&mut cx, Direction::Read) else {
+            panic!("readable was not reported");
+        };
+        io.set_readiness(1 + 256, Ready::READABLE);
+        io.clear_readiness(seen);
+        assert!(
+            io.poll_ready(&mut cx, Direction::Read).is_ready(),
+            "a clear from 256 turns ago erased the newer event"
+        );
+    }
+
+    thread_local! {
+        /// Set by a test on its registering thread: `add_source` then sleeps just before it
+        /// takes the table's lock, where a check made earlier would go stale.
+        static PAUSE_BEFORE_THE_TABLE_LOCK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    pub(super) fn pause_before_the_table_lock() {
+        if PAUSE_BEFORE_THE_TABLE_LOCK.with(|p| p.get()) {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// A registration that has not reached the table when the reactor shuts down is refused
+    /// (with the flag checked before the table's lock, it was let in after the shutdown had
+    /// collected the registrations to mark, and its tasks waited forever).
+    #[test]
+    fn a_registration_racing_shutdown_is_refused_or_marked() {
+        let (mut driver, handle) = new(8, 8).unwrap();
+        let registering = std::thread::spawn(move || {
+            PAUSE_BEFORE_THE_TABLE_LOCK.with(|p| p.set(true));
+            let (mut ours, _theirs) = mio::net::UnixStream::pair().unwrap();
+            handle
+                .add_source(&mut ours, ready::Interest::READABLE)
+                .map(|(io, _)| io)
+        });
+        // Shut down while the registration sleeps before the lock.
+        std::thread::sleep(Duration::from_millis(50));
+        driver.shutdown();
+        match registering.join().unwrap() {
+            Err(e) => assert!(is_shutdown_error(&e), "unexpected error: {e}"),
+            Ok(io) => assert!(
+                io.ready_now(ready::Interest::READABLE).is_shutdown,
+                "a registration made while the reactor shut down was never told"
+            ),
+        }
+    }
+
+    #[test]
+    fn the_tick_wraps_to_zero_after_its_largest_value() {
+        let (mut driver, _handle) = new(8, 8).unwrap();
+        driver.tick = scheduled_io::TICK_MAX;
+        driver.turn(Some(Duration::ZERO));
+        assert_eq!(driver.tick, 0);
+        driver.turn(Some(Duration::ZERO));
+        assert_eq!(driver.tick, 1);
     }
 
     #[test]

@@ -24,9 +24,16 @@ use slab::Slab;
 use super::ready::{Interest, Ready};
 
 const READY_MASK: usize = 0xFFFF;
-const TICK_SHIFT: usize = 16;
-const TICK_MASK: usize = 0xFF << TICK_SHIFT;
-const SHUTDOWN: usize = 1 << 24;
+const TICK_SHIFT: u32 = 16;
+/// The tick takes every bit between the ready bits and `SHUTDOWN` (the top bit): 47 on a
+/// 64-bit target, where a reactor turning a million times a second wraps it after four
+/// years, so a task's stale clear never meets a newer event with the same tick. (It was 8
+/// bits, which wrapped every 256 turns.) 15 on a 32-bit target.
+const TICK_BITS: u32 = usize::BITS - TICK_SHIFT - 1;
+/// The largest tick; the reactor's counter wraps to 0 after it.
+pub(crate) const TICK_MAX: usize = (1 << TICK_BITS) - 1;
+const TICK_MASK: usize = TICK_MAX << TICK_SHIFT;
+const SHUTDOWN: usize = 1 << (usize::BITS - 1);
 
 /// Which of the two waker slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +54,7 @@ impl Direction {
 /// What a task saw when it found the resource ready: pass it back to `clear_readiness`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ReadyEvent {
-    pub(crate) tick: u8,
+    pub(crate) tick: usize,
     pub(crate) ready: Ready,
     pub(crate) is_shutdown: bool,
 }
@@ -83,12 +90,13 @@ impl ScheduledIo {
 
     /// Reactor: ORs `ready` into the cached readiness, stamped with `tick`, and wakes who
     /// waits for it.
-    pub(crate) fn set_readiness(&self, tick: u8, ready: Ready) {
+    pub(crate) fn set_readiness(&self, tick: usize, ready: Ready) {
+        debug_assert!(tick <= TICK_MAX, "a tick wider than the word's tick field");
         // AcqRel: the Release half publishes the readiness to a task that then reads the
         // socket; the Acquire half keeps the fetch_update's read of SHUTDOWN current.
         let _ = self.readiness.fetch_update(AcqRel, Acquire, |current| {
             let bits = (current & READY_MASK) | ready.as_usize();
-            Some((current & SHUTDOWN) | bits | (usize::from(tick) << TICK_SHIFT))
+            Some((current & SHUTDOWN) | bits | (tick << TICK_SHIFT))
         });
         self.wake(ready);
     }
@@ -111,7 +119,7 @@ impl ScheduledIo {
         // returns the EOF or error at once).
         let clear = event.ready - Ready::READ_CLOSED - Ready::WRITE_CLOSED;
         let _ = self.readiness.fetch_update(AcqRel, Acquire, |current| {
-            let tick = ((current & TICK_MASK) >> TICK_SHIFT) as u8;
+            let tick = (current & TICK_MASK) >> TICK_SHIFT;
             if tick != event.tick {
                 // A newer event: keep it.
                 return None;
@@ -130,7 +138,7 @@ impl ScheduledIo {
     fn event(&self, interest: Interest) -> ReadyEvent {
         let current = self.readiness.load(Acquire);
         ReadyEvent {
-            tick: ((current & TICK_MASK) >> TICK_SHIFT) as u8,
+            tick: (current & TICK_MASK) >> TICK_SHIFT,
             ready: Ready::from_usize(current & READY_MASK).intersection(interest),
             is_shutdown: current & SHUTDOWN != 0,
         }
