@@ -12,7 +12,14 @@
 //! # Guarantees
 //!
 //! * A task's future is dropped exactly once: when it completes, when it is aborted, or when
-//!   its runtime shuts down — on a runtime thread, never inside [`JoinHandle::abort`].
+//!   its runtime shuts down; never inside [`JoinHandle::abort`] (the thread that would run
+//!   the task next drops it).
+//! * Where it is dropped: while the runtime runs, on a thread of the runtime. At shutdown,
+//!   the idle tasks' futures are dropped on the thread that shuts the runtime down (the one
+//!   dropping the `Runtime`, or calling `shutdown_timeout` / `shutdown_background`), and a
+//!   task in the middle of a poll by the worker polling it. A future spawned onto a runtime
+//!   that has already shut down is dropped at once, on the spawning thread. So a future
+//!   whose `Drop` needs the runtime's context should not count on having it.
 //! * A panic inside a task is caught and returned to the `JoinHandle` as a [`JoinError`]
 //!   for which [`JoinError::is_panic`] is true; the runtime keeps running.
 //! * Dropping a `JoinHandle` detaches the task; it keeps running.
