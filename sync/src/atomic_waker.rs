@@ -31,6 +31,7 @@
 
 use std::borrow::Borrow;
 use std::fmt;
+use std::panic::AssertUnwindSafe;
 use std::task::Waker;
 
 use crate::loom::{fence, AtomicUsize, Ordering, UnsafeCell};
@@ -173,15 +174,25 @@ impl AtomicWaker {
         };
         match claimed {
             Ok(free) => {
-                let old = self.waker.with_mut(|slot| {
+                let replaced = self.waker.with_mut(|slot| {
                     // SAFETY: the CAS above set REGISTERING on a free state, which gives this
                     // thread sole access to the slot until it clears REGISTERING.
                     let slot = unsafe { &mut *slot };
                     match slot {
-                        Some(old) if old.will_wake(waker.borrow()) => None,
-                        _ => slot.replace(to_owned(waker)),
+                        Some(old) if old.will_wake(waker.borrow()) => Ok(None),
+                        // The clone is user code (the waker's vtable) and may panic: caught,
+                        // so that the slot is given back before the panic goes on.
+                        _ => std::panic::catch_unwind(AssertUnwindSafe(|| to_owned(waker)))
+                            .map(|new| slot.replace(new)),
                     }
                 });
+                let old = match replaced {
+                    Ok(old) => old,
+                    Err(panic) => {
+                        self.give_back_after_a_failed_clone(free);
+                        std::panic::resume_unwind(panic);
+                    }
+                };
                 // Release: publishes the slot write to the next owner (a `take`). Acquire (on
                 // failure): a waker that set WAKING meanwhile published nothing we read, but
                 // AcqRel keeps this symmetric with the swap below.
@@ -222,6 +233,37 @@ impl AtomicWaker {
                 // Another registration is in progress (concurrent `register` is misuse), or
                 // one holds the slot while a wake is pending: that registration wakes its own
                 // waker. Nothing to do.
+            }
+        }
+    }
+
+    /// A registration whose waker clone panicked: the slot still holds what it held. Hands
+    /// it back as it was (`free`), or, if a wake arrived meanwhile (it could not take the
+    /// waker), takes the old waker and wakes it, as a registration does. Without this the
+    /// state kept `REGISTERING` for good and every later wake was lost.
+    #[cold]
+    fn give_back_after_a_failed_clone(&self, free: usize) {
+        // Release: nothing in the slot changed, but the next owner must not see an older
+        // state of it than ours. Acquire (on failure): orders us after the waker that set
+        // WAKING, as in `register_inner`.
+        if self
+            .state
+            .compare_exchange(
+                free | REGISTERING,
+                free,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_err()
+        {
+            let waker = self.waker.with_mut(|slot| {
+                // SAFETY: we still hold REGISTERING, so the slot is ours.
+                unsafe { (*slot).take() }
+            });
+            // AcqRel as in `register_inner`'s wake-arrived path.
+            self.state.swap(WAITING, Ordering::AcqRel);
+            if let Some(waker) = waker {
+                waker.wake();
             }
         }
     }
@@ -395,6 +437,64 @@ mod tests {
         w.register_by_ref(&wa);
         w.wake_if_registered();
         assert_eq!(a.0.load(Ordering::SeqCst), 2);
+    }
+
+    /// A waker whose `clone` panics (its vtable is user code).
+    fn waker_whose_clone_panics() -> Waker {
+        use std::task::{RawWaker, RawWakerVTable};
+        fn clone(_: *const ()) -> RawWaker {
+            panic!("this waker's clone panics");
+        }
+        fn noop(_: *const ()) {}
+        static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
+        // SAFETY: the vtable's functions ignore the data pointer, which is null.
+        unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) }
+    }
+
+    /// A registration whose clone panicked gives the slot back: later registrations and
+    /// wakes work, and the waker registered before it is still there to be woken.
+    #[test]
+    fn a_panicking_clone_loses_no_later_wake() {
+        let w = AtomicWaker::new();
+        let (a, wa) = counter();
+        w.register_by_ref(&wa);
+        let bad = waker_whose_clone_panics();
+        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| w.register_by_ref(&bad)));
+        assert!(caught.is_err(), "the clone's panic reaches the caller");
+        // The old registration stands.
+        w.wake();
+        assert_eq!(
+            a.0.load(Ordering::SeqCst),
+            1,
+            "the earlier waker was not woken"
+        );
+        // And the slot works as before.
+        let (b, wb) = counter();
+        w.register_by_ref(&wb);
+        w.wake();
+        assert_eq!(
+            b.0.load(Ordering::SeqCst),
+            1,
+            "a wake after the panic was lost"
+        );
+    }
+
+    /// The same with a wake arriving while the panicking registration held the slot: the
+    /// waker in the slot is woken, nothing is left half-held.
+    #[test]
+    fn a_panicking_clone_with_a_wake_in_between_wakes_the_old_waker() {
+        let w = AtomicWaker::new();
+        let (a, wa) = counter();
+        w.register_by_ref(&wa);
+        // As if a wake arrived while the registration holds the slot.
+        w.state.fetch_or(REGISTERING | WAKING, Ordering::SeqCst);
+        w.give_back_after_a_failed_clone(REGISTERED);
+        assert_eq!(a.0.load(Ordering::SeqCst), 1);
+        assert_eq!(w.state.load(Ordering::SeqCst), WAITING);
+        let (b, wb) = counter();
+        w.register_by_ref(&wb);
+        w.wake();
+        assert_eq!(b.0.load(Ordering::SeqCst), 1);
     }
 
     #[test]
