@@ -30,6 +30,11 @@ mod loom;
 mod util;
 
 pub mod coop;
+
+/// Wakes a waker, containing a panic in its `wake` (for the drivers' and primitives' wake
+/// batches: see the module's docs).
+#[doc(hidden)]
+pub use util::wake_contained::wake_contained;
 pub mod oneshot;
 
 // Locks and notification (the semaphore and `Notify` are the base of most of the rest).

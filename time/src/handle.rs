@@ -341,7 +341,7 @@ impl Handle {
                             // Timers still on the pending list stay filed there, so their
                             // owners can cancel them meanwhile.
                             drop(wheel);
-                            wakers.drain(..).for_each(Waker::wake);
+                            wakers.drain(..).for_each(runtime_sync::wake_contained);
                             wheel = shard.wheel.lock();
                         }
                     }
@@ -350,7 +350,7 @@ impl Handle {
             let next = wheel.next_expiration_tick().unwrap_or(NO_WAKE);
             shard.next_wake.store(next, Relaxed);
             drop(wheel);
-            wakers.drain(..).for_each(Waker::wake);
+            wakers.drain(..).for_each(runtime_sync::wake_contained);
         }
     }
 

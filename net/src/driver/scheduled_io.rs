@@ -252,13 +252,15 @@ impl ScheduledIo {
             (reader, writer, listed)
         };
         // Outside the lock: a woken task may poll this resource at once on another thread.
+        // Contained: a waker that panics (user code) must not leave the others unwoken or
+        // unwind through the reactor's turn.
         if let Some(w) = reader {
-            w.wake();
+            runtime_sync::wake_contained(w);
         }
         if let Some(w) = writer {
-            w.wake();
+            runtime_sync::wake_contained(w);
         }
-        listed.into_iter().for_each(Waker::wake);
+        listed.into_iter().for_each(runtime_sync::wake_contained);
     }
 }
 

@@ -7,6 +7,8 @@
 
 use std::task::Waker;
 
+use super::wake_contained::wake_contained;
+
 /// Wakers kept inline before the list spills to the heap.
 const INLINE: usize = 4;
 
@@ -32,15 +34,16 @@ impl WakeList {
         }
     }
 
-    /// Wakes every collected waker, in the order they were pushed.
+    /// Wakes every collected waker, in the order they were pushed. A waker whose `wake`
+    /// panics does not stop the others (see `wake_contained`).
     pub(crate) fn wake_all(mut self) {
         for waker in self.inline.iter_mut().take(self.len) {
             if let Some(waker) = waker.take() {
-                waker.wake();
+                wake_contained(waker);
             }
         }
         for waker in self.spilled.drain(..) {
-            waker.wake();
+            wake_contained(waker);
         }
     }
 }
