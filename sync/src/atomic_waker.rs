@@ -204,16 +204,7 @@ impl AtomicWaker {
                 ) {
                     Ok(_) => drop(old),
                     Err(_) => {
-                        // A wake arrived while we held the slot: it could not take the waker,
-                        // so we wake it ourselves. Only WAKING can have been added (nobody
-                        // else changes the state while we hold REGISTERING).
-                        let waker = self.waker.with_mut(|slot| {
-                            // SAFETY: we still hold REGISTERING, so the slot is ours.
-                            unsafe { (*slot).take() }
-                        });
-                        // AcqRel: Release hands the emptied slot to the next owner; Acquire
-                        // orders us after the waker that set WAKING.
-                        self.state.swap(WAITING, Ordering::AcqRel);
+                        let waker = self.empty_the_slot_for_a_missed_wake();
                         drop(old);
                         if let Some(waker) = waker {
                             waker.wake();
@@ -256,16 +247,25 @@ impl AtomicWaker {
             )
             .is_err()
         {
-            let waker = self.waker.with_mut(|slot| {
-                // SAFETY: we still hold REGISTERING, so the slot is ours.
-                unsafe { (*slot).take() }
-            });
-            // AcqRel as in `register_inner`'s wake-arrived path.
-            self.state.swap(WAITING, Ordering::AcqRel);
-            if let Some(waker) = waker {
+            if let Some(waker) = self.empty_the_slot_for_a_missed_wake() {
                 waker.wake();
             }
         }
+    }
+
+    /// A registration that holds the slot (`REGISTERING`) found that a wake arrived
+    /// meanwhile (`WAKING`; nobody else changes the state while we hold the slot): that wake
+    /// could not take the waker, so the registration takes it, frees the slot, and returns
+    /// it for the caller to wake.
+    fn empty_the_slot_for_a_missed_wake(&self) -> Option<Waker> {
+        let waker = self.waker.with_mut(|slot| {
+            // SAFETY: we still hold REGISTERING, so the slot is ours.
+            unsafe { (*slot).take() }
+        });
+        // AcqRel: Release hands the emptied slot to the next owner; Acquire orders us after
+        // the waker that set WAKING.
+        self.state.swap(WAITING, Ordering::AcqRel);
+        waker
     }
 
     /// Wakes the registered waker, if any, and empties the slot.
