@@ -82,14 +82,10 @@ impl Flavor {
     }
 }
 
-/// Which parts of the runtime the generated code may use. Both are `false` until the
-/// corresponding piece of `runtime` lands; see the constants in `lib.rs`.
+/// What the expansion may rely on: the default crate path, and whether the parts of `runtime`
+/// that have not landed yet (today only the panic policy) exist; see `FEATURES` in `lib.rs`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Features {
-    /// `Builder::new_multi_thread()` and `Builder::worker_threads` exist.
-    pub(crate) multi_thread: bool,
-    /// `Builder::start_paused` (the paused clock of the time driver) exists.
-    pub(crate) start_paused: bool,
     /// The crate the attribute is reached through when no `crate = "..."` is given:
     /// `"runtime"` for `#[runtime::main]`, `"tokio"` for the compat package's
     /// `#[tokio::main]`, so the expansion names only a crate the user depends on.
@@ -106,7 +102,7 @@ pub(crate) struct Config {
     pub(crate) flavor: Flavor,
     /// `worker_threads = N`, with the span of `N`.
     pub(crate) worker_threads: Option<(usize, Span)>,
-    /// `start_paused = bool`; only ever `Some` when [`Features::start_paused`] is on.
+    /// `start_paused = bool`.
     pub(crate) start_paused: Option<bool>,
     /// The path to the runtime crate: `::runtime` unless `crate = "..."` says otherwise.
     pub(crate) crate_path: syn::Path,
@@ -294,17 +290,7 @@ pub(crate) fn parse(kind: Kind, features: Features, args: TokenStream) -> Parsed
                 _ => errors.push(not_a_literal(value, "worker_threads", "an integer literal")),
             },
             "start_paused" => match lit {
-                Some(Lit::Bool(b)) => {
-                    if features.start_paused {
-                        config.start_paused = Some(b.value);
-                    } else {
-                        errors.push(syn::Error::new_spanned(
-                            option,
-                            "`start_paused` needs the paused clock of the time driver, \
-                             which has not landed in `runtime` yet; remove this option",
-                        ));
-                    }
-                }
+                Some(Lit::Bool(b)) => config.start_paused = Some(b.value),
                 _ => errors.push(not_a_literal(value, "start_paused", "`true` or `false`")),
             },
             "crate" => match lit {
@@ -501,21 +487,13 @@ mod tests {
     use super::*;
     use quote::quote;
 
-    const NOW: Features = Features {
-        multi_thread: false,
-        start_paused: false,
-        crate_name: "runtime",
-        unhandled_panic: true,
-    };
-    const LATER: Features = Features {
-        multi_thread: true,
-        start_paused: true,
+    const FEATURES: Features = Features {
         crate_name: "runtime",
         unhandled_panic: true,
     };
 
     fn ok(kind: Kind, args: TokenStream) -> Config {
-        let parsed = parse(kind, NOW, args);
+        let parsed = parse(kind, FEATURES, args);
         if let Some(error) = parsed.error {
             panic!("unexpected error: {error}");
         }
@@ -531,7 +509,7 @@ mod tests {
     }
 
     fn error(kind: Kind, args: TokenStream) -> String {
-        let mut all = errors(kind, NOW, args);
+        let mut all = errors(kind, FEATURES, args);
         assert_eq!(all.len(), 1, "expected exactly one error: {all:?}");
         all.remove(0)
     }
@@ -588,23 +566,11 @@ mod tests {
     }
 
     #[test]
-    fn start_paused_is_refused_until_the_time_driver_lands() {
-        for value in [quote!(true), quote!(false)] {
-            let message = error(Kind::Test, quote!(start_paused = #value));
-            assert!(
-                message.contains("`start_paused` needs the paused clock"),
-                "{message}"
-            );
-            assert!(message.contains("time driver"), "{message}");
-            assert!(message.contains("not landed"), "{message}");
-        }
-        // With the feature on, the same option parses.
-        let parsed = parse(Kind::Test, LATER, quote!(start_paused = true));
-        assert!(parsed.error.is_none());
-        assert_eq!(parsed.config.start_paused, Some(true));
-        let parsed = parse(Kind::Main, LATER, quote!(start_paused = false));
-        assert!(parsed.error.is_none());
-        assert_eq!(parsed.config.start_paused, Some(false));
+    fn start_paused() {
+        let config = ok(Kind::Test, quote!(start_paused = true));
+        assert_eq!(config.start_paused, Some(true));
+        let config = ok(Kind::Main, quote!(start_paused = false));
+        assert_eq!(config.start_paused, Some(false));
     }
 
     #[test]
@@ -711,7 +677,7 @@ mod tests {
         );
         let message = error(Kind::Main, quote!(crate = "not a path"));
         assert!(message.contains("must name a path"), "{message}");
-        let message = errors(Kind::Test, LATER, quote!(start_paused = 1)).remove(0);
+        let message = error(Kind::Test, quote!(start_paused = 1));
         assert!(message.contains("takes `true` or `false`"), "{message}");
     }
 
@@ -728,12 +694,12 @@ mod tests {
     fn every_bad_option_is_reported() {
         let all = errors(
             Kind::Main,
-            NOW,
+            FEATURES,
             quote!(
                 flavor = "x",
                 worker_threads = 0,
                 bogus = 1,
-                start_paused = true
+                start_paused = 1
             ),
         );
         assert_eq!(all.len(), 4, "{all:?}");
@@ -743,7 +709,7 @@ mod tests {
     fn unhandled_panic_is_refused_until_the_panic_policy_lands() {
         let without = Features {
             unhandled_panic: false,
-            ..NOW
+            ..FEATURES
         };
         let message = parse(Kind::Test, without, quote!(unhandled_panic = "ignore"))
             .error
@@ -799,7 +765,7 @@ mod tests {
 
     #[test]
     fn valid_options_survive_errors() {
-        let parsed = parse(Kind::Main, NOW, quote!(crate = "rt", bogus = 1));
+        let parsed = parse(Kind::Main, FEATURES, quote!(crate = "rt", bogus = 1));
         assert!(parsed.error.is_some());
         assert_eq!(path(&parsed.config), "rt");
     }
@@ -808,11 +774,11 @@ mod tests {
     fn malformed_arguments() {
         let all = errors(
             Kind::Main,
-            NOW,
+            FEATURES,
             quote!(flavor = "multi_thread" worker_threads = 2),
         );
         assert!(!all.is_empty());
-        let all = errors(Kind::Main, NOW, quote!("multi_thread"));
+        let all = errors(Kind::Main, FEATURES, quote!("multi_thread"));
         assert!(all[0].contains("expected an option"), "{all:?}");
     }
 }

@@ -49,19 +49,19 @@ pub(crate) fn expand(
     check_function(kind, &input, &mut errors);
 
     match errors.finish() {
-        None => generate(kind, features, &input, &parsed.config),
+        None => generate(kind, &input, &parsed.config),
         Some(error) => {
             let mut fallback = input;
             if kind == Kind::Test && !fallback.sig.inputs.is_empty() {
                 // Registering it as a test would add the compiler's own complaint about the
                 // arguments to ours; keep the function, unregistered.
                 let mut out = quote!(#[allow(dead_code)]);
-                out.extend(generate(Kind::Main, features, &fallback, &parsed.config));
+                out.extend(generate(Kind::Main, &fallback, &parsed.config));
                 out.extend(error.to_compile_error());
                 return out;
             }
             fallback.attrs.retain(|attr| !is_builtin_test(attr));
-            let mut out = generate(kind, features, &fallback, &parsed.config);
+            let mut out = generate(kind, &fallback, &parsed.config);
             out.extend(error.to_compile_error());
             out
         }
@@ -198,11 +198,9 @@ fn nameable_output(output: &ReturnType) -> Option<TokenStream> {
 }
 
 /// The runtime construction: `<crate>::runtime::Builder::<ctor>()...build().expect(...)`.
-fn build_runtime(features: Features, config: &Config) -> TokenStream {
+fn build_runtime(config: &Config) -> TokenStream {
     let krate = &config.crate_path;
-    let multi_thread = features.multi_thread && config.flavor == Flavor::MultiThread;
-    // Until the multi-thread scheduler lands, `multi_thread` falls back to the current-thread
-    // scheduler and `worker_threads` (validated all the same) has nothing to configure.
+    let multi_thread = config.flavor == Flavor::MultiThread;
     let constructor = if multi_thread {
         quote!(new_multi_thread)
     } else {
@@ -217,8 +215,8 @@ fn build_runtime(features: Features, config: &Config) -> TokenStream {
         _ => quote!(),
     };
     let start_paused = match config.start_paused {
-        Some(paused) if features.start_paused => quote!(.start_paused(#paused)),
-        _ => quote!(),
+        Some(paused) => quote!(.start_paused(#paused)),
+        None => quote!(),
     };
     let name = config.name.as_ref().map(|name| quote!(.name(#name)));
     let unhandled_panic = config.unhandled_panic.map(|choice| {
@@ -244,12 +242,7 @@ fn build_runtime(features: Features, config: &Config) -> TokenStream {
 
 /// The expansion of a function with valid options (also used, with the valid part of the
 /// options, for the fallback expansion that accompanies errors).
-pub(crate) fn generate(
-    kind: Kind,
-    features: Features,
-    input: &ItemFn,
-    config: &Config,
-) -> TokenStream {
+pub(crate) fn generate(kind: Kind, input: &ItemFn, config: &Config) -> TokenStream {
     // Our locals are hygienic: the user's code can neither see nor shadow them.
     let body = Ident::new("body", Span::mixed_site());
     let rt = Ident::new("rt", Span::mixed_site());
@@ -329,7 +322,7 @@ pub(crate) fn generate(
         None => quote!(),
     };
 
-    let runtime = build_runtime(features, config);
+    let runtime = build_runtime(config);
     let run = if matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, syn::Type::Never(_)))
     {
         // `-> !`: the future's output type may have fallen back to `()`.
@@ -368,15 +361,7 @@ pub(crate) fn generate(
 mod tests {
     use super::*;
 
-    const NOW: Features = Features {
-        multi_thread: false,
-        start_paused: false,
-        crate_name: "runtime",
-        unhandled_panic: true,
-    };
-    const LATER: Features = Features {
-        multi_thread: true,
-        start_paused: true,
+    const FEATURES: Features = Features {
         crate_name: "runtime",
         unhandled_panic: true,
     };
@@ -425,29 +410,10 @@ mod tests {
     }
 
     #[test]
-    fn main_falls_back_to_current_thread_until_multi_thread_lands() {
+    fn main_uses_multi_thread_by_default() {
         let out = expand_str(
             Kind::Main,
-            NOW,
-            quote!(flavor = "multi_thread", worker_threads = 4),
-            quote!(
-                async fn main() {}
-            ),
-        );
-        assert!(
-            out.contains("::runtime::runtime::Builder::new_current_thread()"),
-            "{out}"
-        );
-        assert!(!out.contains("new_multi_thread"), "{out}");
-        assert!(!out.contains("worker_threads"), "{out}");
-        assert!(out.contains(".enable_all().build().expect(\"failedtobuildtheruntime\")"));
-    }
-
-    #[test]
-    fn main_uses_multi_thread_once_available() {
-        let out = expand_str(
-            Kind::Main,
-            LATER,
+            FEATURES,
             quote!(worker_threads = 4),
             quote!(
                 async fn main() {}
@@ -461,7 +427,7 @@ mod tests {
         );
         let out = expand_str(
             Kind::Main,
-            LATER,
+            FEATURES,
             quote!(),
             quote!(
                 async fn main() {}
@@ -473,7 +439,7 @@ mod tests {
         );
         let out = expand_str(
             Kind::Main,
-            LATER,
+            FEATURES,
             quote!(flavor = "current_thread"),
             quote!(
                 async fn main() {}
@@ -485,7 +451,7 @@ mod tests {
         );
         let out = expand_str(
             Kind::Test,
-            LATER,
+            FEATURES,
             quote!(flavor = "local"),
             quote!(
                 async fn local() {}
@@ -500,10 +466,10 @@ mod tests {
     }
 
     #[test]
-    fn start_paused_once_available() {
+    fn start_paused_is_passed_to_the_builder() {
         let out = expand_str(
             Kind::Test,
-            LATER,
+            FEATURES,
             quote!(start_paused = true),
             quote!(
                 async fn t() {}
@@ -519,7 +485,7 @@ mod tests {
     fn name_and_unhandled_panic_are_passed_to_the_builder() {
         let out = expand_str(
             Kind::Test,
-            LATER,
+            FEATURES,
             quote!(name = "rt-1", unhandled_panic = "shutdown_runtime"),
             quote!(
                 async fn t() {}
@@ -537,7 +503,7 @@ mod tests {
     fn plain_main_shape() {
         let out = expand(
             Kind::Main,
-            NOW,
+            FEATURES,
             quote!(),
             quote!(
                 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -559,7 +525,7 @@ mod tests {
                     &mut dyn ::core::future::Future<Output = Result<(), Box<dyn std::error::Error>>>
                 > = body;
                 #[allow(clippy::expect_used)]
-                let rt = ::runtime::runtime::Builder::new_current_thread()
+                let rt = ::runtime::runtime::Builder::new_multi_thread()
                     .enable_all()
                     .build()
                     .expect("failed to build the runtime");
@@ -573,7 +539,7 @@ mod tests {
     fn test_shape_keeps_attributes() {
         let out = expand(
             Kind::Test,
-            NOW,
+            FEATURES,
             quote!(),
             quote!(
                 #[should_panic(expected = "boom")]
@@ -610,7 +576,7 @@ mod tests {
     fn plain_function_with_arguments_keeps_name_visibility_and_arguments() {
         let out = expand_str(
             Kind::Main,
-            NOW,
+            FEATURES,
             quote!(crate = "rt"),
             quote!(
                 /// Docs.
@@ -633,7 +599,7 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains("letrt=rt::runtime::Builder::new_current_thread()"),
+            out.contains("letrt=rt::runtime::Builder::new_multi_thread()"),
             "{out}"
         );
     }
@@ -661,7 +627,7 @@ mod tests {
             }
         );
         for item in [method, generic, uses_self, destructures] {
-            let out = expand_str(Kind::Main, NOW, quote!(), item);
+            let out = expand_str(Kind::Main, FEATURES, quote!(), item);
             assert!(!out.contains(BODY_FN), "{out}");
             assert!(
                 out.contains("letbody=asyncmove{iffalse{fn__runtime_output<T>()->T{::core::unreachable!()}return__runtime_output::<"),
@@ -671,7 +637,7 @@ mod tests {
         }
         let out = expand_str(
             Kind::Main,
-            NOW,
+            FEATURES,
             quote!(),
             quote!(
                 async fn get(&self) -> Self {
@@ -704,7 +670,7 @@ mod tests {
                 }
             ),
         ] {
-            let out = expand_str(Kind::Main, NOW, quote!(), item);
+            let out = expand_str(Kind::Main, FEATURES, quote!(), item);
             assert!(!out.contains("dyn::core::future::Future"), "{out}");
             assert!(out.contains("rt.block_on(body)"), "{out}");
         }
@@ -714,7 +680,7 @@ mod tests {
     fn never_returning_generic_function() {
         let out = expand_str(
             Kind::Main,
-            NOW,
+            FEATURES,
             quote!(),
             quote!(
                 async fn serve<T>(t: T) -> ! {
@@ -733,7 +699,7 @@ mod tests {
     fn missing_async_is_an_error_with_a_fallback_expansion() {
         let (out, messages) = expand_parts(
             Kind::Main,
-            NOW,
+            FEATURES,
             quote!(),
             quote!(
                 fn main() {}
@@ -752,7 +718,7 @@ mod tests {
     fn option_errors_keep_an_expansion() {
         let (out, messages) = expand_parts(
             Kind::Main,
-            NOW,
+            FEATURES,
             quote!(flavor = "fast"),
             quote!(
                 async fn main() {}
@@ -766,7 +732,7 @@ mod tests {
     fn test_with_arguments_is_an_error() {
         let (out, messages) = expand_parts(
             Kind::Test,
-            NOW,
+            FEATURES,
             quote!(),
             quote!(
                 async fn t(n: u32) {}
@@ -790,7 +756,7 @@ mod tests {
         ] {
             let (out, messages) = expand_parts(
                 Kind::Test,
-                NOW,
+                FEATURES,
                 quote!(),
                 quote!(
                     #attr
@@ -805,7 +771,7 @@ mod tests {
         // Other attributes are not test attributes.
         let out = expand_str(
             Kind::Test,
-            NOW,
+            FEATURES,
             quote!(),
             quote!(
                 #[cfg_attr(miri, ignore)]
@@ -819,7 +785,7 @@ mod tests {
     fn every_error_is_reported_at_once() {
         let (out, messages) = expand_parts(
             Kind::Test,
-            NOW,
+            FEATURES,
             quote!(worker_threads = 0, bogus = 1),
             quote!(
                 fn t(n: u32) {}
@@ -832,7 +798,7 @@ mod tests {
     fn not_a_function() {
         let (out, messages) = expand_parts(
             Kind::Main,
-            NOW,
+            FEATURES,
             quote!(),
             quote!(
                 struct S {

@@ -68,19 +68,10 @@ mod support;
 
 use config::{Features, Kind};
 
-/// Whether the multi-thread scheduler (`Builder::new_multi_thread` and
-/// `Builder::worker_threads`) has landed in `runtime`. While it is `false`, the
-/// `multi_thread` flavor expands to `Builder::new_current_thread()` and `worker_threads` is
-/// validated but not passed on.
-const MULTI_THREAD_AVAILABLE: bool = true;
-
-/// Whether the paused clock (`Builder::start_paused`) has landed in `runtime`. While it is
-/// `false`, `start_paused` is a compile error.
-const START_PAUSED_AVAILABLE: bool = true;
-
+/// What `#[main]` and `#[test]` may rely on: they name `::runtime` by default, and
+/// `unhandled_panic` stays a compile error until `runtime` has the panic policy
+/// (`Builder::unhandled_panic`).
 const FEATURES: Features = Features {
-    multi_thread: MULTI_THREAD_AVAILABLE,
-    start_paused: START_PAUSED_AVAILABLE,
     crate_name: "runtime",
     unhandled_panic: false,
 };
