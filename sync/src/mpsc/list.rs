@@ -25,6 +25,13 @@
 //!   instead of allocating) or, if the spare slot is taken, is freed. So after a burst the
 //!   list keeps the block the receiver is in and at most one spare block; tokio keeps several
 //!   per channel (tokio issue 7355).
+//! - **Indices wrap.** Slot indices are `usize` and wrap around after `usize::MAX` messages
+//!   (2³² on a 32-bit target, reachable in minutes). Every step is a wrapping add and every
+//!   comparison asks which of two indices comes later along the wrap ([`is_after`]), which is
+//!   right while the two are less than half the index space apart. Two indices the protocol
+//!   compares are never further apart than the messages queued at that moment plus one block,
+//!   so the limit is 2³¹ − 64 messages queued at once on a 32-bit target (the channel docs
+//!   say so); a 64-bit target cannot queue that many.
 
 use std::ptr::{self, NonNull};
 
@@ -67,19 +74,33 @@ pub(super) enum Pop<T> {
 
 /// A new, empty list.
 pub(super) fn list<T>() -> (Tx<T>, Rx<T>) {
-    let first = Block::alloc(0);
+    list_starting_at(0)
+}
+
+/// A new, empty list whose first slot index is `first_index` (a multiple of the block size).
+/// Tests start near `usize::MAX` to cross the wrap.
+fn list_starting_at<T>(first_index: usize) -> (Tx<T>, Rx<T>) {
+    debug_assert_eq!(start_of(first_index), first_index, "not a block boundary");
+    let first = Block::alloc(first_index);
     let tx = Tx {
         block_tail: AtomicPtr::new(first.as_ptr()),
-        tail_position: AtomicUsize::new(0),
+        tail_position: AtomicUsize::new(first_index),
         spare: AtomicPtr::new(ptr::null_mut()),
         closed: AtomicBool::new(false),
     };
     let rx = Rx {
         head: first,
-        index: 0,
+        index: first_index,
         free_head: first,
     };
     (tx, rx)
+}
+
+/// Whether slot index `a` comes after `b` along the wrap: true when `a` is less than half the
+/// index space ahead of `b` (module docs, *Indices wrap*).
+fn is_after(a: usize, b: usize) -> bool {
+    let ahead = a.wrapping_sub(b);
+    ahead != 0 && ahead <= usize::MAX / 2
 }
 
 // SAFETY: the raw pointers are owned by the list; values of type `T` move between threads
@@ -139,7 +160,7 @@ impl<T> Tx<T> {
             if block_start == start {
                 return current;
             }
-            debug_assert!(block_start < start, "walked past the target block");
+            debug_assert!(is_after(start, block_start), "walked past the target block");
             let next = match block.next() {
                 Some(next) => next,
                 None => self.grow(block),
@@ -157,7 +178,7 @@ impl<T> Tx<T> {
     /// whichever block is then next.
     #[cold]
     fn grow(&self, block: &Block<T>) -> NonNull<Block<T>> {
-        let start = block.start_index() + BLOCK_CAP;
+        let start = block.start_index().wrapping_add(BLOCK_CAP);
         let new = match self.take_spare() {
             Some(spare) => {
                 // SAFETY: `take_spare` gave us sole ownership of a block whose values were all
@@ -245,7 +266,7 @@ impl<T> Rx<T> {
         // SAFETY: we are the receiver, and `index` was not read before.
         match unsafe { block.read(offset_of(self.index)) } {
             Some(Read::Value(value)) => {
-                self.index += 1;
+                self.index = self.index.wrapping_add(1);
                 Pop::Value(value)
             }
             Some(Read::Closed) => {
@@ -258,7 +279,7 @@ impl<T> Rx<T> {
 
     fn empty_or_busy(&self, tx: &Tx<T>) -> Pop<T> {
         // Acquire: only a count; the value itself is acquired through its ready bit.
-        if tx.tail_position.load(Ordering::Acquire) > self.index {
+        if is_after(tx.tail_position.load(Ordering::Acquire), self.index) {
             Pop::Busy
         } else {
             Pop::Empty
@@ -298,7 +319,7 @@ impl<T> Rx<T> {
                 }
                 None => return,
             };
-            if observed > self.index {
+            if is_after(observed, self.index) {
                 // A sender that claimed an index we have not read may still be walking
                 // through this block.
                 return;
@@ -330,7 +351,8 @@ impl<T> Rx<T> {
         // Acquire: a snapshot; pairs with nothing in particular, but keeps the two loads in
         // order with `closed`.
         let tail = tx.tail_position.load(Ordering::Acquire);
-        (tail - self.index).saturating_sub(closed as usize)
+        tail.wrapping_sub(self.index)
+            .saturating_sub(closed as usize)
     }
 
     /// Blocks this channel holds: those in the list not yet reclaimed, and the spare.
@@ -363,5 +385,164 @@ impl<T> Rx<T> {
             // SAFETY: the spare is in no list, and no one else can take it.
             unsafe { Block::free(spare) };
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// Four blocks before the wrap, so pushes cross `usize::MAX` after a few blocks.
+    const NEAR_THE_WRAP: usize = 0usize.wrapping_sub(4 * BLOCK_CAP);
+
+    fn drain<T>(tx: &Tx<T>, rx: &mut Rx<T>) -> Vec<T> {
+        let mut out = Vec::new();
+        loop {
+            match rx.pop(tx) {
+                Pop::Value(value) => out.push(value),
+                Pop::Empty | Pop::Closed => return out,
+                Pop::Busy => std::thread::yield_now(),
+            }
+        }
+    }
+
+    #[test]
+    fn is_after_follows_the_wrap() {
+        assert!(is_after(1, 0));
+        assert!(!is_after(0, 0));
+        assert!(!is_after(0, 1));
+        assert!(is_after(0, usize::MAX));
+        assert!(is_after(5, usize::MAX - 5));
+        assert!(!is_after(usize::MAX - 5, 5));
+    }
+
+    #[test]
+    fn values_cross_the_index_wrap_in_order_and_blocks_are_reclaimed() {
+        let (tx, mut rx) = list_starting_at::<u64>(NEAR_THE_WRAP);
+        let mut next = 0u64;
+        // Twelve blocks' worth in rounds of one and a half blocks: every round leaves blocks
+        // behind the receiver, which must be reclaimed across the wrap as before it.
+        for _ in 0..8 {
+            for _ in 0..(BLOCK_CAP + BLOCK_CAP / 2) {
+                tx.push(next);
+                next += 1;
+            }
+            assert_eq!(rx.len(&tx), BLOCK_CAP + BLOCK_CAP / 2);
+            let got = drain(&tx, &mut rx);
+            let first = next - got.len() as u64;
+            assert_eq!(got, (first..next).collect::<Vec<_>>());
+            assert_eq!(rx.len(&tx), 0);
+            assert!(
+                rx.allocated_blocks(&tx) <= 2,
+                "blocks left behind at index {:#x}: {}",
+                rx.index,
+                rx.allocated_blocks(&tx)
+            );
+        }
+        assert!(
+            is_after(rx.index, NEAR_THE_WRAP),
+            "the test crossed the wrap"
+        );
+        assert!(rx.index < NEAR_THE_WRAP, "the test crossed the wrap");
+        tx.close();
+        assert!(matches!(rx.pop(&tx), Pop::Closed));
+        // SAFETY: the senders' half is not used again, and neither is the list.
+        unsafe { rx.free_blocks(&tx) };
+    }
+
+    /// The receiver releases a block itself (a sender finished it after walking by) at a
+    /// moment when `tail_position` has wrapped but the receiver's index has not. A sender that
+    /// claimed a post-wrap index may still be about to walk through that block, so it must
+    /// stay until the receiver's index passes the recorded tail, across the wrap.
+    #[test]
+    fn a_block_released_across_the_wrap_is_kept_for_its_walkers() {
+        // W-1 = the block before the last block below the wrap; W = the last one.
+        let (tx, mut rx) = list_starting_at::<usize>(NEAR_THE_WRAP);
+        let w_minus_1 = 0usize.wrapping_sub(2 * BLOCK_CAP);
+        let last_of_w_minus_1 = w_minus_1.wrapping_add(BLOCK_CAP - 1);
+        while tx.tail_position.load(Ordering::Relaxed) != last_of_w_minus_1 {
+            tx.push(0);
+        }
+        // A slow sender claims the last slot of W-1 and has not written it yet, so W-1 is not
+        // final and nobody moves the tail past it.
+        let slow = tx.claim();
+        assert_eq!(slow, last_of_w_minus_1);
+        // Senders fill W and the first slots after the wrap.
+        while tx.tail_position.load(Ordering::Relaxed) != 5 {
+            tx.push(0);
+        }
+        // Another sender claims index 5 and loads the tail, W-1, as a walker does first.
+        let walker = tx.claim();
+        assert_eq!(walker, 5);
+        let walker_start = tx.block_tail.load(Ordering::Acquire);
+        let w_minus_1_block = tx.find_block(slow);
+        assert_eq!(walker_start, w_minus_1_block.as_ptr());
+        // The slow sender writes its slot: W-1 is final now, but nobody walked by since.
+        // SAFETY: index `slow` was claimed above and is written once.
+        unsafe { w_minus_1_block.as_ref().write(offset_of(slow), 0) };
+        // The receiver reads into W (before the wrap): it moves the tail past W-1 itself.
+        for _ in 0..3 * BLOCK_CAP + 3 {
+            assert!(matches!(rx.pop(&tx), Pop::Value(0)));
+        }
+        assert_eq!(
+            start_of(rx.index),
+            0usize.wrapping_sub(BLOCK_CAP),
+            "the receiver is in W"
+        );
+        assert_eq!(
+            rx.free_head, w_minus_1_block,
+            "W-1 was reclaimed while a sender that claimed index 5 can still walk through it"
+        );
+        // The walker goes on; then everything drains and W-1 is reclaimed after all.
+        let block = tx.find_block(walker);
+        // SAFETY: index `walker` was claimed above and is written once.
+        unsafe { block.as_ref().write(offset_of(walker), 0) };
+        assert_eq!(drain(&tx, &mut rx).len(), BLOCK_CAP - 3 + 6);
+        assert_ne!(rx.free_head, w_minus_1_block);
+        // SAFETY: no sender uses the list any more.
+        unsafe { rx.free_blocks(&tx) };
+    }
+
+    #[test]
+    fn concurrent_senders_across_the_index_wrap_lose_nothing() {
+        const SENDERS: u64 = 4;
+        const EACH: u64 = 2_000;
+        let (tx, mut rx) = list_starting_at::<u64>(NEAR_THE_WRAP);
+        let mut received = Vec::new();
+        std::thread::scope(|scope| {
+            for sender in 0..SENDERS {
+                let tx = &tx;
+                scope.spawn(move || {
+                    for i in 0..EACH {
+                        tx.push(sender * EACH + i);
+                    }
+                });
+            }
+            while (received.len() as u64) < SENDERS * EACH {
+                match rx.pop(&tx) {
+                    Pop::Value(value) => received.push(value),
+                    Pop::Empty | Pop::Busy => std::thread::yield_now(),
+                    Pop::Closed => unreachable!("not closed"),
+                }
+            }
+        });
+        // Each sender's values arrive in its order, and all of them arrive.
+        for sender in 0..SENDERS {
+            let own: Vec<u64> = received
+                .iter()
+                .copied()
+                .filter(|value| value / EACH == sender)
+                .collect();
+            assert_eq!(
+                own,
+                (sender * EACH..(sender + 1) * EACH).collect::<Vec<_>>()
+            );
+        }
+        // One more pop reclaims with the receiver at the final index: every block the senders
+        // left behind is then behind every index any of them claimed.
+        assert!(matches!(rx.pop(&tx), Pop::Empty));
+        assert!(rx.allocated_blocks(&tx) <= 2);
+        // SAFETY: every sender thread has ended; the list is not used again.
+        unsafe { rx.free_blocks(&tx) };
     }
 }

@@ -30,6 +30,9 @@
 //!   append to without locks. Once the receiver has caught up, a channel keeps the block it
 //!   reads from and at most one spare block; every other block is freed. A burst does not
 //!   leave a lasting footprint (tokio issue 7355: tokio keeps several blocks per channel).
+//!   Slot indices wrap around (after 2³² messages on a 32-bit target), which is harmless as
+//!   long as fewer than 2³¹ − 64 messages are queued at once; only an unbounded channel on a
+//!   32-bit target can queue that many, and it must not.
 //! - **No runtime needed.** The channels work under any executor and between plain threads
 //!   (`blocking_send`, `blocking_recv`); those blocking methods panic inside an async runtime.
 //!
