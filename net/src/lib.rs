@@ -28,7 +28,8 @@ pub mod blocking;
 pub mod driver;
 pub mod fs;
 pub mod io;
-mod loom;
+// The workspace's one loom facade (atomics, cells, locks): `crate::loom::..` everywhere.
+use runtime_sync::foundation::loom;
 pub mod net;
 pub mod process;
 pub mod signal;

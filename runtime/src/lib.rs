@@ -41,7 +41,8 @@
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-mod loom;
+// The workspace's one loom facade (atomics, cells, locks): `crate::loom::..` everywhere.
+use runtime_sync::foundation::loom;
 mod util;
 
 #[doc(hidden)]

@@ -26,8 +26,11 @@
 
 #![warn(missing_docs)]
 
-mod loom;
+#[doc(hidden)]
+pub mod foundation;
 mod util;
+
+use foundation::loom;
 
 pub mod coop;
 

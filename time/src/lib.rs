@@ -31,7 +31,8 @@ pub mod error;
 mod handle;
 mod instant;
 mod interval;
-mod loom;
+// The workspace's one loom facade (atomics, cells, locks): `crate::loom::..` everywhere.
+use runtime_sync::foundation::loom;
 mod sleep;
 #[cfg(feature = "test-util")]
 mod test_util;

@@ -5,13 +5,14 @@
 //! next park returns at once; several unparks before one park count as one.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering::*};
+// `std`'s `Arc`, not the facade's: `Inner` is a `std::task::Wake`.
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use parking_lot::{Condvar, Mutex};
 use runtime_sync::coop;
+
+use crate::loom::{AtomicUsize, Condvar, Mutex, Ordering::*};
 
 const EMPTY: usize = 0;
 const PARKED: usize = 1;

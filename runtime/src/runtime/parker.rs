@@ -11,11 +11,9 @@
 //! An unpark that arrives before the park is remembered (state `NOTIFIED`), so the next park
 //! returns at once; several unparks before one park count as one.
 
-use std::sync::atomic::{AtomicUsize, Ordering::*};
-use std::sync::Arc;
 use std::time::Duration;
 
-use parking_lot::{Condvar, Mutex};
+use crate::loom::{Arc, AtomicUsize, Condvar, Mutex, Ordering::*};
 
 use super::driver::{self, Driver};
 
@@ -24,39 +22,85 @@ const PARKED_CONDVAR: usize = 1;
 const PARKED_DRIVER: usize = 2;
 const NOTIFIED: usize = 3;
 
+/// What a parker needs from the driver it sleeps in: the runtime's [`Driver`], or a model of
+/// it in the loom tests (the state machine here is the same for both).
+pub(crate) trait Sleep {
+    /// The shared handle that wakes a thread sleeping in the driver.
+    type Handle;
+
+    /// Sleeps in the driver until an event, a due timer or [`Sleep::wake`].
+    fn park(&mut self, handle: &Self::Handle, idle: &dyn Fn() -> bool);
+
+    /// Turns the driver, sleeping at most `timeout`.
+    fn park_timeout(&mut self, handle: &Self::Handle, timeout: Duration);
+
+    /// Shuts the driver down.
+    fn shutdown(&mut self, handle: &Self::Handle);
+
+    /// Wakes the thread sleeping in the driver (or makes its next sleep return at once).
+    fn wake(handle: &Self::Handle);
+}
+
+impl Sleep for Driver {
+    type Handle = driver::Handle;
+
+    fn park(&mut self, handle: &driver::Handle, idle: &dyn Fn() -> bool) {
+        Driver::park(self, handle, idle);
+    }
+
+    fn park_timeout(&mut self, handle: &driver::Handle, timeout: Duration) {
+        Driver::park_timeout(self, handle, timeout);
+    }
+
+    fn shutdown(&mut self, handle: &driver::Handle) {
+        Driver::shutdown(self, handle);
+    }
+
+    fn wake(handle: &driver::Handle) {
+        handle.unpark();
+    }
+}
+
 /// One thread's way to sleep.
-pub(crate) struct Parker {
-    inner: Arc<Inner>,
+pub(crate) struct Parker<D: Sleep = Driver> {
+    inner: Arc<Inner<D>>,
 }
 
 /// Wakes the thread that owns the matching `Parker`.
-#[derive(Clone)]
-pub(crate) struct Unparker {
-    inner: Arc<Inner>,
+pub(crate) struct Unparker<D: Sleep = Driver> {
+    inner: Arc<Inner<D>>,
 }
 
-struct Inner {
+impl<D: Sleep> Clone for Unparker<D> {
+    fn clone(&self) -> Self {
+        Unparker {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+struct Inner<D> {
     state: AtomicUsize,
     mutex: Mutex<()>,
     condvar: Condvar,
-    shared: Arc<Shared>,
+    shared: Arc<Shared<D>>,
 }
 
 /// What all the parkers of one runtime share.
-struct Shared {
+struct Shared<D> {
     /// Whoever holds this lock turns the driver while it sleeps.
-    driver: Mutex<Driver>,
+    driver: Mutex<D>,
 }
 
-impl Parker {
+impl<D: Sleep> Parker<D> {
     /// A parker for the first thread of a runtime, owning the runtime's driver.
-    pub(crate) fn new(driver: Driver) -> Parker {
+    pub(crate) fn new(driver: D) -> Parker<D> {
         Parker::with_shared(Arc::new(Shared {
             driver: Mutex::new(driver),
         }))
     }
 
-    fn with_shared(shared: Arc<Shared>) -> Parker {
+    fn with_shared(shared: Arc<Shared<D>>) -> Parker<D> {
         Parker {
             inner: Arc::new(Inner {
                 state: AtomicUsize::new(EMPTY),
@@ -68,12 +112,12 @@ impl Parker {
     }
 
     /// A parker for another thread of the same runtime: same driver, its own state.
-    pub(crate) fn for_another_thread(&self) -> Parker {
+    pub(crate) fn for_another_thread(&self) -> Parker<D> {
         Parker::with_shared(self.inner.shared.clone())
     }
 
     /// The matching unparker.
-    pub(crate) fn unparker(&self) -> Unparker {
+    pub(crate) fn unparker(&self) -> Unparker<D> {
         Unparker {
             inner: self.inner.clone(),
         }
@@ -82,13 +126,13 @@ impl Parker {
     /// Sleeps until unparked (returns at once if an unpark is pending; may return
     /// spuriously). `idle` tells a paused clock whether the runtime has nothing else to do
     /// (asked only if this thread parks in the driver).
-    pub(crate) fn park(&mut self, handle: &driver::Handle, idle: &dyn Fn() -> bool) {
+    pub(crate) fn park(&mut self, handle: &D::Handle, idle: &dyn Fn() -> bool) {
         self.inner.park(handle, idle);
     }
 
     /// Turns the driver without sleeping, if no other thread holds it; consumes a pending
     /// unpark either way.
-    pub(crate) fn park_yield(&mut self, handle: &driver::Handle) {
+    pub(crate) fn park_yield(&mut self, handle: &D::Handle) {
         // Consume a pending unpark: the caller is about to look for work anyway.
         // Acquire: pairs with the Release in `unpark`.
         let _ = self
@@ -101,7 +145,7 @@ impl Parker {
     }
 
     /// Shuts the driver down. Called once, by the thread that shuts the runtime down.
-    pub(crate) fn shutdown(&mut self, handle: &driver::Handle) {
+    pub(crate) fn shutdown(&mut self, handle: &D::Handle) {
         // Another thread may still be parked in the driver (a worker that has not seen the
         // shutdown yet): waiting for the lock is bounded by its wake-up, which the caller
         // triggered.
@@ -109,15 +153,15 @@ impl Parker {
     }
 }
 
-impl Unparker {
+impl<D: Sleep> Unparker<D> {
     /// Wakes the parked thread, or makes its next park return at once.
-    pub(crate) fn unpark(&self, handle: &driver::Handle) {
+    pub(crate) fn unpark(&self, handle: &D::Handle) {
         self.inner.unpark(handle);
     }
 
     /// Turns the shared driver without sleeping if no thread holds it (no worker is parked
     /// in it). Returns whether it was free.
-    pub(crate) fn turn_driver_if_free(&self, handle: &driver::Handle) -> bool {
+    pub(crate) fn turn_driver_if_free(&self, handle: &D::Handle) -> bool {
         match self.inner.shared.driver.try_lock() {
             Some(mut driver) => {
                 driver.park_timeout(handle, Duration::ZERO);
@@ -128,8 +172,8 @@ impl Unparker {
     }
 }
 
-impl Inner {
-    fn park(&self, handle: &driver::Handle, idle: &dyn Fn() -> bool) {
+impl<D: Sleep> Inner<D> {
+    fn park(&self, handle: &D::Handle, idle: &dyn Fn() -> bool) {
         // Acquire: pairs with the Release in `unpark`, so what the unparker published before
         // unparking is visible after we return.
         if self
@@ -173,7 +217,7 @@ impl Inner {
         }
     }
 
-    fn park_driver(&self, driver: &mut Driver, handle: &driver::Handle, idle: &dyn Fn() -> bool) {
+    fn park_driver(&self, driver: &mut D, handle: &D::Handle, idle: &dyn Fn() -> bool) {
         match self
             .state
             .compare_exchange(EMPTY, PARKED_DRIVER, Relaxed, Acquire)
@@ -194,7 +238,7 @@ impl Inner {
         }
     }
 
-    fn unpark(&self, handle: &driver::Handle) {
+    fn unpark(&self, handle: &D::Handle) {
         // Release: publishes what the caller did before unparking to the parked thread.
         match self.state.swap(NOTIFIED, Release) {
             EMPTY | NOTIFIED => {}
@@ -204,11 +248,15 @@ impl Inner {
                 drop(self.mutex.lock());
                 self.condvar.notify_one();
             }
-            PARKED_DRIVER => handle.unpark(),
+            PARKED_DRIVER => D::wake(handle),
             actual => panic!("inconsistent state in unpark: {actual}"),
         }
     }
 }
+
+#[cfg(all(test, loom))]
+#[path = "parker_loom_tests.rs"]
+mod loom_tests;
 
 #[cfg(all(test, not(loom)))]
 mod tests {
