@@ -220,7 +220,7 @@ impl Handle {
     ) -> io::Result<(Arc<ScheduledIo>, usize)> {
         let io = Arc::new(ScheduledIo::new());
         let generation = self.inner.next_generation.fetch_add(1, Relaxed);
-        #[cfg(test)]
+        #[cfg(all(test, not(loom)))]
         tests::pause_before_the_table_lock();
         let slot = {
             let mut slots = self.inner.slots.write();
@@ -303,7 +303,7 @@ pub fn is_shutdown_error(err: &io::Error) -> bool {
         })
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 

@@ -15,11 +15,11 @@
 //! `poll_write` use, so a split stream needs no list), plus a list for `readable()` /
 //! `writable()` / `ready()` futures, any number of which may wait at once.
 
-use std::sync::atomic::{AtomicUsize, Ordering::*};
 use std::task::{Context, Poll, Waker};
 
-use parking_lot::Mutex;
 use slab::Slab;
+
+use crate::loom::{AtomicUsize, Mutex, Ordering::*};
 
 use super::ready::{Interest, Ready};
 
@@ -276,3 +276,7 @@ impl Drop for ScheduledIo {
         self.wake(Ready::ALL);
     }
 }
+
+#[cfg(all(test, loom))]
+#[path = "scheduled_io_loom_tests.rs"]
+mod loom_tests;
