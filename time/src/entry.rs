@@ -25,6 +25,7 @@ use std::marker::PhantomPinned;
 use std::ptr::NonNull;
 use std::task::Waker;
 
+use runtime_sync::foundation::linked_list::{self, LinkedList, Pointers};
 use runtime_sync::AtomicWaker;
 
 use crate::loom::{AtomicU64, Ordering::*, UnsafeCell};
@@ -39,18 +40,14 @@ pub(crate) const MAX_TICK: u64 = FIRED - 1;
 /// Where a linked timer is: a slot of one level, or the pending list.
 pub(crate) type SlotId = u16;
 
-/// The wheel's links, only touched under the shard lock.
-#[derive(Debug)]
-pub(crate) struct Links {
-    pub(crate) prev: Option<NonNull<TimerShared>>,
-    pub(crate) next: Option<NonNull<TimerShared>>,
-    pub(crate) slot: SlotId,
-}
-
 /// The shared half of one timer.
 #[derive(Debug)]
 pub(crate) struct TimerShared {
-    links: UnsafeCell<Links>,
+    /// Its links in a wheel slot (the workspace's intrusive list); only touched under the
+    /// shard lock.
+    pointers: Pointers<TimerShared>,
+    /// Which slot it is linked into; only touched under the shard lock.
+    slot: UnsafeCell<SlotId>,
     state: AtomicU64,
     waker: AtomicWaker,
     /// loom only: stands for the timer's memory. The driver reads it where it last touches
@@ -61,8 +58,8 @@ pub(crate) struct TimerShared {
     _pinned: PhantomPinned,
 }
 
-// SAFETY: the links are only read or written under the lock of the shard the timer is
-// registered with (module invariants); the state and waker are atomic.
+// SAFETY: the links and the slot are only read or written under the lock of the shard the
+// timer is registered with (module invariants); the state and waker are atomic.
 unsafe impl Send for TimerShared {}
 // SAFETY: as for `Send`.
 unsafe impl Sync for TimerShared {}
@@ -70,11 +67,8 @@ unsafe impl Sync for TimerShared {}
 impl TimerShared {
     pub(crate) fn new() -> TimerShared {
         TimerShared {
-            links: UnsafeCell::new(Links {
-                prev: None,
-                next: None,
-                slot: 0,
-            }),
+            pointers: Pointers::new(),
+            slot: UnsafeCell::new(0),
             state: AtomicU64::new(DONE),
             waker: AtomicWaker::new(),
             #[cfg(loom)]
@@ -170,18 +164,56 @@ impl TimerShared {
         waker
     }
 
-    /// Runs `f` on the links. Caller: holds the lock of the shard the timer is registered
-    /// with.
-    pub(crate) unsafe fn with_links<R>(&self, f: impl FnOnce(&mut Links) -> R) -> R {
-        // SAFETY: the caller holds the shard lock, which serialises every access to the links.
-        self.links.with_mut(|links| f(unsafe { &mut *links }))
+    /// The slot the timer is linked into.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the lock of the shard the timer is registered with.
+    pub(crate) unsafe fn slot(&self) -> SlotId {
+        // SAFETY: the caller holds the shard lock, which serialises every access to the slot.
+        self.slot.with(|slot| unsafe { *slot })
+    }
+
+    /// Records the slot the timer is linked into.
+    ///
+    /// # Safety
+    ///
+    /// As [`slot`](Self::slot).
+    pub(crate) unsafe fn set_slot(&self, slot: SlotId) {
+        // SAFETY: as in `slot`.
+        self.slot.with_mut(|p| unsafe { *p = slot });
     }
 }
 
-/// A doubly linked list of timers (one wheel slot), headed by its first element.
+/// How a timer is linked into the workspace's intrusive list: the list holds plain pointers
+/// (the timer lives pinned inside its `Sleep`, which unlinks it before it goes away).
+struct TimerLink;
+
+// SAFETY: `pointers` returns the timer's own `pointers` field, used by one list at a time (a
+// timer is in at most one slot); a handle is the pointer itself, so it round-trips.
+unsafe impl linked_list::Link for TimerLink {
+    type Handle = NonNull<TimerShared>;
+    type Target = TimerShared;
+
+    fn as_raw(handle: &NonNull<TimerShared>) -> NonNull<TimerShared> {
+        *handle
+    }
+
+    unsafe fn from_raw(ptr: NonNull<TimerShared>) -> NonNull<TimerShared> {
+        ptr
+    }
+
+    unsafe fn pointers(target: NonNull<TimerShared>) -> NonNull<Pointers<TimerShared>> {
+        // SAFETY: the caller guarantees `target` is live; no reference to the timer is made.
+        unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*target.as_ptr()).pointers)) }
+    }
+}
+
+/// The timers of one wheel slot: the workspace's intrusive list, recording in each timer
+/// which slot it is in.
 #[derive(Debug, Default)]
 pub(crate) struct List {
-    head: Option<NonNull<TimerShared>>,
+    timers: LinkedList<TimerLink>,
 }
 
 // SAFETY: a list is only reached through the shard lock that protects the timers in it.
@@ -189,11 +221,13 @@ unsafe impl Send for List {}
 
 impl List {
     pub(crate) const fn new() -> List {
-        List { head: None }
+        List {
+            timers: LinkedList::new(),
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.head.is_none()
+        self.timers.is_empty()
     }
 
     /// Links `timer` at the front, recording `slot` in it.
@@ -203,19 +237,9 @@ impl List {
     /// The caller holds the shard lock; `timer` is live, pinned, and in no list, and stays
     /// live until it is unlinked.
     pub(crate) unsafe fn push_front(&mut self, timer: NonNull<TimerShared>, slot: SlotId) {
-        let head = self.head;
-        // SAFETY: the caller's guarantees; `head` is a live member of this list.
-        unsafe {
-            timer.as_ref().with_links(|l| {
-                l.prev = None;
-                l.next = head;
-                l.slot = slot;
-            });
-            if let Some(head) = head {
-                head.as_ref().with_links(|l| l.prev = Some(timer));
-            }
-        }
-        self.head = Some(timer);
+        // SAFETY: the caller's guarantees.
+        unsafe { timer.as_ref().set_slot(slot) };
+        self.timers.push_front(timer);
     }
 
     /// Unlinks and returns the first timer.
@@ -224,10 +248,7 @@ impl List {
     ///
     /// The caller holds the shard lock.
     pub(crate) unsafe fn pop_front(&mut self) -> Option<NonNull<TimerShared>> {
-        let head = self.head?;
-        // SAFETY: members of the list are live (`push_front`'s contract).
-        unsafe { self.remove(head) };
-        Some(head)
+        self.timers.pop_front()
     }
 
     /// Unlinks `timer`.
@@ -236,28 +257,11 @@ impl List {
     ///
     /// The caller holds the shard lock and `timer` is a member of this list.
     pub(crate) unsafe fn remove(&mut self, timer: NonNull<TimerShared>) {
-        // SAFETY: the caller's guarantees; neighbours are live members of the list.
-        unsafe {
-            let (prev, next) = timer.as_ref().with_links(|l| {
-                let pn = (l.prev, l.next);
-                l.prev = None;
-                l.next = None;
-                pn
-            });
-            match prev {
-                Some(prev) => prev.as_ref().with_links(|l| l.next = next),
-                None => {
-                    debug_assert_eq!(
-                        self.head,
-                        Some(timer),
-                        "unlinking a timer from a list it is not in"
-                    );
-                    self.head = next;
-                }
-            }
-            if let Some(next) = next {
-                next.as_ref().with_links(|l| l.prev = prev);
-            }
-        }
+        // SAFETY: the caller's guarantees: the timer is live and in this list.
+        let removed = unsafe { self.timers.remove(timer) };
+        debug_assert!(
+            removed.is_some(),
+            "unlinking a timer from a list it is not in"
+        );
     }
 }

@@ -48,8 +48,8 @@ fn cancel_racing_fire() {
         // write stands for that), which loom reports as a race if the driver is still inside.
         // SAFETY: the pointer is valid; a race would be loom's finding.
         timer.memory.with_mut(|p| unsafe { *p = 1 });
-        // SAFETY: deliberately unlocked: the links are the owner's again.
-        unsafe { timer.with_links(|l| l.slot = 0) };
+        // SAFETY: deliberately unlocked: the timer's wheel fields are the owner's again.
+        unsafe { timer.set_slot(0) };
         th.join().unwrap();
         assert!(wakes.0.load(SeqCst) <= 1);
         drop(timer);

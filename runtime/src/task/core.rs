@@ -25,7 +25,7 @@ use super::state::State;
 use super::{Id, JoinError, Schedule};
 use crate::loom::UnsafeCell;
 use crate::runtime::context;
-use crate::util::linked_list;
+use runtime_sync::foundation::linked_list;
 
 /// The whole allocation.
 #[repr(C)]

@@ -13,7 +13,7 @@ use crossbeam_utils::CachePadded;
 
 use super::{new_task, Id, JoinHandle, LocalNotified, Notified, Schedule, Task};
 use crate::loom::{AtomicU64, Mutex, Ordering::*};
-use crate::util::linked_list::LinkedList;
+use runtime_sync::foundation::linked_list::LinkedList;
 
 /// The tasks of one scheduler.
 pub(crate) struct OwnedTasks<S: 'static> {

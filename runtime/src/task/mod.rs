@@ -84,7 +84,7 @@ use std::ptr::NonNull;
 
 use raw::RawTask;
 
-use crate::util::linked_list;
+use runtime_sync::foundation::linked_list;
 
 /// What a task needs from its scheduler.
 pub(crate) trait Schedule: Send + Sync + Sized + 'static {

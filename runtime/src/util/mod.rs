@@ -1,5 +1,4 @@
 //! Small building blocks shared by the scheduler and the task module.
 
 pub(crate) mod atomic_cell;
-pub(crate) mod linked_list;
 pub(crate) mod rand;

@@ -6,5 +6,7 @@
 //! * [`loom`]: the one place that picks between `std` / `parking_lot` and `loom` primitives.
 //!   Every crate reaches its atomics, cells, locks and condvars through it, so that
 //!   `RUSTFLAGS="--cfg loom"` model-checks the very code that ships, in every crate.
+//! * [`linked_list`]: the intrusive doubly linked list (owned tasks, timer wheel slots).
 
+pub mod linked_list;
 pub mod loom;

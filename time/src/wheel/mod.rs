@@ -77,7 +77,7 @@ impl Wheel {
     pub(crate) unsafe fn remove(&mut self, timer: NonNull<TimerShared>) {
         // SAFETY: the caller's guarantees.
         unsafe {
-            let slot = timer.as_ref().with_links(|l| l.slot);
+            let slot = timer.as_ref().slot();
             if slot == PENDING {
                 self.pending.remove(timer);
             } else {

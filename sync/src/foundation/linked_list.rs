@@ -6,12 +6,16 @@
 //! pointer, popping or removing converts it back.
 //!
 //! The list itself is not synchronised: callers keep it behind a lock.
+//!
+//! Users: the runtime's owned-task lists (handles are reference-counted tasks) and the timer
+//! wheel's slots (handles are pointers to timers pinned inside their `Sleep`, which unlinks
+//! itself before it goes away).
 
 use std::fmt;
 use std::marker::{PhantomData, PhantomPinned};
 use std::ptr::NonNull;
 
-use crate::loom::UnsafeCell;
+use super::loom::UnsafeCell;
 
 /// Describes how to link a type into a [`LinkedList`].
 ///
@@ -20,7 +24,7 @@ use crate::loom::UnsafeCell;
 /// `pointers` must return a pointer to a [`Pointers`] field that lives as long as the target
 /// and is used for no other list at the same time. `as_raw` and `from_raw` must round-trip:
 /// a handle converted to a pointer and back is the same handle, with the same ownership.
-pub(crate) unsafe trait Link {
+pub unsafe trait Link {
     /// The owning handle stored in the list.
     type Handle;
 
@@ -46,7 +50,7 @@ pub(crate) unsafe trait Link {
 }
 
 /// The links of one node.
-pub(crate) struct Pointers<T> {
+pub struct Pointers<T> {
     inner: UnsafeCell<PointersInner<T>>,
 }
 
@@ -59,7 +63,8 @@ struct PointersInner<T> {
 
 impl<T> Pointers<T> {
     /// Unlinked pointers.
-    pub(crate) fn new() -> Pointers<T> {
+    #[allow(clippy::new_without_default)] // A node's links are made with the node, never defaulted.
+    pub fn new() -> Pointers<T> {
         Pointers {
             inner: UnsafeCell::new(PointersInner {
                 prev: None,
@@ -109,7 +114,7 @@ impl<T> fmt::Debug for Pointers<T> {
 }
 
 /// An intrusive doubly linked list of `L::Handle`s.
-pub(crate) struct LinkedList<L: Link> {
+pub struct LinkedList<L: Link> {
     head: Option<NonNull<L::Target>>,
     tail: Option<NonNull<L::Target>>,
     _marker: PhantomData<*const L>,
@@ -122,7 +127,7 @@ unsafe impl<L: Link> Sync for LinkedList<L> where L::Handle: Sync {}
 
 impl<L: Link> LinkedList<L> {
     /// An empty list.
-    pub(crate) const fn new() -> LinkedList<L> {
+    pub const fn new() -> LinkedList<L> {
         LinkedList {
             head: None,
             tail: None,
@@ -130,8 +135,14 @@ impl<L: Link> LinkedList<L> {
         }
     }
 
+    /// Whether the list has no element.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.head.is_none()
+    }
+
     /// Adds `handle` at the front. The list owns it until it is popped or removed.
-    pub(crate) fn push_front(&mut self, handle: L::Handle) {
+    pub fn push_front(&mut self, handle: L::Handle) {
         let node = L::as_raw(&handle);
         std::mem::forget(handle);
         assert_ne!(
@@ -156,7 +167,7 @@ impl<L: Link> LinkedList<L> {
     }
 
     /// Removes and returns the oldest element.
-    pub(crate) fn pop_back(&mut self) -> Option<L::Handle> {
+    pub fn pop_back(&mut self) -> Option<L::Handle> {
         let tail = self.tail?;
         // SAFETY: every node in the list is live and owned by the list.
         unsafe {
@@ -172,13 +183,30 @@ impl<L: Link> LinkedList<L> {
         }
     }
 
+    /// Removes and returns the newest element.
+    pub fn pop_front(&mut self) -> Option<L::Handle> {
+        let head = self.head?;
+        // SAFETY: every node in the list is live and owned by the list.
+        unsafe {
+            let ptrs = L::pointers(head).as_ref();
+            self.head = ptrs.get_next();
+            match self.head {
+                Some(next) => L::pointers(next).as_ref().set_prev(None),
+                None => self.tail = None,
+            }
+            ptrs.set_prev(None);
+            ptrs.set_next(None);
+            Some(L::from_raw(head))
+        }
+    }
+
     /// Removes `node` if it is in this list, returning its handle; returns `None` if the node
     /// is in no list.
     ///
     /// # Safety
     ///
     /// `node` must be live and either in this list or in no list at all.
-    pub(crate) unsafe fn remove(&mut self, node: NonNull<L::Target>) -> Option<L::Handle> {
+    pub unsafe fn remove(&mut self, node: NonNull<L::Target>) -> Option<L::Handle> {
         // SAFETY: the caller guarantees the node is live.
         let ptrs = unsafe { L::pointers(node).as_ref() };
         match ptrs.get_prev() {
@@ -201,6 +229,12 @@ impl<L: Link> LinkedList<L> {
         ptrs.set_next(None);
         // SAFETY: the node was in this list, which owned its handle.
         Some(unsafe { L::from_raw(node) })
+    }
+}
+
+impl<L: Link> Default for LinkedList<L> {
+    fn default() -> Self {
+        LinkedList::new()
     }
 }
 
@@ -265,6 +299,22 @@ mod tests {
         let popped: Vec<u32> = std::iter::from_fn(|| list.pop_back().map(|e| e.value)).collect();
         assert_eq!(popped, vec![0, 1, 2, 3, 4]);
         assert!(list.pop_back().is_none());
+    }
+
+    #[test]
+    fn pop_front_takes_the_newest_and_keeps_both_ends_right() {
+        let mut list = LinkedList::<EntryLink>::new();
+        assert!(list.is_empty());
+        for v in 0..3 {
+            list.push_front(entry(v));
+        }
+        assert_eq!(list.pop_front().unwrap().value, 2);
+        assert_eq!(list.pop_back().unwrap().value, 0);
+        assert_eq!(list.pop_front().unwrap().value, 1);
+        assert!(list.is_empty());
+        assert!(list.pop_front().is_none() && list.pop_back().is_none());
+        list.push_front(entry(7));
+        assert_eq!(list.pop_back().unwrap().value, 7);
     }
 
     #[test]
