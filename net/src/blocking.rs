@@ -1,6 +1,6 @@
 //! Running blocking work (name resolution, stdio, the file system) off the runtime's workers.
 //!
-//! This crate does not know the scheduler; the runtime installs a hook that hands a closure
+//! This crate does not know the scheduler; the runtime enters, with its reactor, a hook that hands a closure
 //! to its blocking pool. The hook tells the two ways it can refuse apart: there is no runtime
 //! on this thread (the closure comes back), or the runtime's pool has shut down (the closure
 //! was dropped without running).
@@ -12,7 +12,6 @@
 //!   that says how to get one), and a shut-down runtime is an error the caller reports.
 
 use std::io;
-use std::sync::OnceLock;
 
 /// A piece of blocking work, boxed for the hook.
 pub type Work = Box<dyn FnOnce() + Send + 'static>;
@@ -27,16 +26,10 @@ pub enum Refused {
 
 /// Hands `work` to the current runtime's blocking pool. With `mandatory`, the work runs even
 /// if the runtime begins to shut down before it starts (it was queued before shutdown).
+///
+/// The runtime passes its hook to [`crate::driver::enter`] with its reactor, so the hook is
+/// current exactly where the runtime's context is; nothing is installed process-wide.
 pub type SpawnBlocking = fn(work: Work, mandatory: bool) -> Result<(), Refused>;
-
-static SPAWN_BLOCKING: OnceLock<SpawnBlocking> = OnceLock::new();
-
-/// Installs the runtime's hook (the first call wins; the runtime installs the same one every
-/// time).
-#[doc(hidden)]
-pub fn set_spawn_blocking(hook: SpawnBlocking) {
-    let _ = SPAWN_BLOCKING.set(hook);
-}
 
 /// Runs `f` on the blocking pool (or a thread of its own) and waits for its result. If the
 /// runtime cancels it (shutting down) before it runs, that is an error too.
@@ -79,7 +72,7 @@ fn boxed<R: Send + 'static>(
 
 /// Offers `work` to the runtime's hook.
 fn offer(work: Work, mandatory: bool) -> Result<(), Refused> {
-    match SPAWN_BLOCKING.get() {
+    match crate::driver::current_spawn_blocking() {
         Some(hook) => hook(work, mandatory),
         None => Err(Refused::NoRuntime(work)),
     }

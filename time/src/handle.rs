@@ -17,7 +17,7 @@
 //! minimum over the shards. An unpark is never lost: the parker remembers one that arrives
 //! before the park.
 
-use std::cell::RefCell;
+use runtime_sync::foundation::current;
 use std::fmt;
 use std::ptr::NonNull;
 use std::sync::atomic::AtomicUsize;
@@ -116,22 +116,22 @@ impl Handle {
     /// one.
     #[track_caller]
     pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R) -> R {
-        let found = CURRENT.try_with(|c| match &*c.borrow() {
-            Some(Current::Enabled(handle)) => Ok(f(handle)),
-            Some(Current::Disabled) => Err(true),
+        let found = current::with(&CURRENT, |current| match current {
+            Some(Some(handle)) => Ok(f(handle)),
+            Some(None) => Err(true),
             None => Err(false),
         });
         match found {
-            Ok(Ok(ret)) => ret,
+            Ok(ret) => ret,
             // Each message starts with tokio's words (code, and tokio's own tests, match on
             // them), then says what went wrong here and how to fix it.
-            Ok(Err(true)) => panic!(
+            Err(true) => panic!(
                 "A Tokio 1.x context was found, but timers are disabled. Call `enable_time` on \
                  the runtime builder to enable timers. A timer was created on a runtime without the time driver: build the runtime \
                  with `Builder::enable_time()` or `Builder::enable_all()` (the `#[runtime::main]` \
                  and `#[runtime::test]` runtimes have it)"
             ),
-            Ok(Err(false)) | Err(_) => panic!(
+            Err(false) => panic!(
                 "there is no reactor running, must be called from the context of a Tokio 1.x runtime: \
                  there is no runtime here to drive this timer: create timers inside a runtime \
                  (`#[runtime::main]`, `Runtime::block_on`, a spawned task) or after \
@@ -152,11 +152,11 @@ impl Handle {
     /// dropping one that is never polled does not touch the driver's reference count.
     #[track_caller]
     pub(crate) fn resolve(id: u64) -> Handle {
-        let current = CURRENT.try_with(|c| match &*c.borrow() {
-            Some(Current::Enabled(handle)) if handle.inner.id == id => Some(handle.clone()),
+        let current = current::with(&CURRENT, |current| match current {
+            Some(Some(handle)) if handle.inner.id == id => Some(handle.clone()),
             _ => None,
         });
-        if let Ok(Some(handle)) = current {
+        if let Some(handle) = current {
             return handle;
         }
         let found = live_drivers()
@@ -428,15 +428,9 @@ impl fmt::Debug for Handle {
 // ---------------------------------------------------------------------------------------
 // The current handle.
 
-#[derive(Clone)]
-enum Current {
-    Enabled(Handle),
-    /// Inside a runtime built without the time driver.
-    Disabled,
-}
-
 thread_local! {
-    static CURRENT: RefCell<Option<Current>> = const { RefCell::new(None) };
+    /// `Some(None)`: inside a runtime built without the time driver.
+    static CURRENT: current::Slot<Option<Handle>> = const { current::Slot::new() };
     /// Spreads threads over the shards: each thread gets the next number.
     static SHARD_HINT: usize = {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -447,11 +441,10 @@ thread_local! {
 /// Restores the previous current time handle when dropped.
 #[must_use = "the handle is current only while the guard lives"]
 pub struct EnterGuard {
-    prev: Option<Option<Current>>,
+    _current: current::EnterGuard<Option<Handle>>,
     /// `runtime-sync`'s timer hook, installed while a time handle is current (restored after
-    /// `prev`, in reverse order of installation).
+    /// the handle, in reverse order of installation).
     _timer: runtime_sync::coop::EnterTimerGuard,
-    _not_send: std::marker::PhantomData<*const ()>,
 }
 
 /// Makes `handle` (or, with `None`, "a runtime without timers") this thread's current time
@@ -462,15 +455,9 @@ pub struct EnterGuard {
 /// this handle's driver; with `None` the hook's sleep panics as any timer would, naming
 /// `enable_time()`.
 pub fn enter(handle: Option<&Handle>) -> EnterGuard {
-    let current = match handle {
-        Some(h) => Current::Enabled(h.clone()),
-        None => Current::Disabled,
-    };
-    let prev = CURRENT.try_with(|c| c.borrow_mut().replace(current)).ok();
     EnterGuard {
-        prev,
+        _current: current::enter(&CURRENT, handle.cloned()),
         _timer: runtime_sync::coop::enter_timer(sync_sleep),
-        _not_send: std::marker::PhantomData,
     }
 }
 
@@ -479,20 +466,12 @@ fn sync_sleep(duration: Duration) -> runtime_sync::coop::TimerSleep {
     Box::pin(crate::sleep(duration))
 }
 
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        if let Some(prev) = self.prev.take() {
-            let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
-        }
-    }
-}
-
 /// The time now on this thread's runtime clock (the system clock outside a runtime).
 pub(crate) fn now() -> StdInstant {
     #[cfg(feature = "test-util")]
     {
-        if let Ok(Some(now)) = CURRENT.try_with(|c| match &*c.borrow() {
-            Some(Current::Enabled(h)) => Some(h.now()),
+        if let Some(now) = current::with(&CURRENT, |current| match current {
+            Some(Some(h)) => Some(h.now()),
             _ => None,
         }) {
             return now;

@@ -33,6 +33,7 @@ use std::time::Duration;
 use parking_lot::RwLock;
 use slab::Slab;
 
+pub(crate) use self::current::spawn_blocking as current_spawn_blocking;
 pub use self::current::{enter, EnterGuard};
 pub(crate) use self::current::{in_runtime, try_with_current, with_current};
 use self::ready::Ready;

@@ -495,7 +495,6 @@ impl Builder {
 
     fn driver_cfg(&self, workers: usize) -> driver::Cfg {
         // Name lookups and stdio of `runtime-net` run on the current runtime's blocking pool.
-        runtime_net::blocking::set_spawn_blocking(spawn_blocking_for_net);
         driver::Cfg {
             enable_io: self.enable_io,
             enable_time: self.enable_time,
@@ -507,6 +506,7 @@ impl Builder {
             start_paused: self.start_paused,
             // As tokio's: only the current-thread runtime can be paused while it runs.
             pause_allowed: matches!(self.kind, Kind::CurrentThread),
+            spawn_blocking: spawn_blocking_for_net,
         }
     }
 
@@ -603,7 +603,9 @@ impl fmt::Debug for Builder {
     }
 }
 
-/// `runtime-net`'s blocking hook: the current runtime's blocking pool, if there is one.
+/// `runtime-net`'s blocking hook: the current runtime's blocking pool, if there is one. Every
+/// runtime's driver handle carries it (`driver::Cfg::spawn_blocking`) and enters it with the
+/// reactor, so `runtime-net` reaches it only where a runtime's context is current.
 fn spawn_blocking_for_net(
     work: runtime_net::blocking::Work,
     mandatory: bool,

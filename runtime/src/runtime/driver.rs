@@ -37,6 +37,9 @@ pub(crate) struct Cfg {
     pub(crate) start_paused: bool,
     /// Whether `time::pause()` may freeze the running clock: current-thread runtimes only.
     pub(crate) pause_allowed: bool,
+    /// How `runtime-net` runs blocking work (name lookups, stdio, `fs`) on this runtime's
+    /// blocking pool; entered with the reactor (see `Handle::enter`).
+    pub(crate) spawn_blocking: runtime_net::blocking::SpawnBlocking,
 }
 
 /// The driver; owned by whichever thread turns it.
@@ -96,6 +99,8 @@ pub(crate) struct Handle {
     pub(crate) io: Option<io_driver::Handle>,
     /// Counts turns of the driver, so the monitor can tell whether anyone turned it lately.
     turns: AtomicU64,
+    /// `Cfg::spawn_blocking`, made current with the reactor.
+    spawn_blocking: runtime_net::blocking::SpawnBlocking,
 }
 
 impl Driver {
@@ -127,6 +132,7 @@ impl Driver {
                 time: time_handle,
                 io: io_handle,
                 turns: AtomicU64::new(0),
+                spawn_blocking: cfg.spawn_blocking,
             },
         ))
     }
@@ -191,11 +197,12 @@ impl Handle {
     }
 
     /// Makes this driver's timers and reactor the thread's current ones (or records that the
-    /// runtime has none, so that creating a timer or a socket says what is missing).
+    /// runtime has none, so that creating a timer or a socket says what is missing), with the
+    /// runtime's way to run `runtime-net`'s blocking work.
     pub(crate) fn enter(&self) -> (time::EnterGuard, io_driver::EnterGuard) {
         (
             time::enter(self.time.as_ref()),
-            io_driver::enter(self.io.as_ref()),
+            io_driver::enter(self.io.as_ref(), self.spawn_blocking),
         )
     }
 

@@ -272,6 +272,7 @@ mod tests {
             timer_shards: 1,
             start_paused: false,
             pause_allowed: true,
+            spawn_blocking: |work, _| Err(runtime_net::blocking::Refused::NoRuntime(work)),
         })
         .unwrap();
         (Parker::new(driver), handle)

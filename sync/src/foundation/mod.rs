@@ -7,6 +7,9 @@
 //!   Every crate reaches its atomics, cells, locks and condvars through it, so that
 //!   `RUSTFLAGS="--cfg loom"` model-checks the very code that ships, in every crate.
 //! * [`linked_list`]: the intrusive doubly linked list (owned tasks, timer wheel slots).
+//! * [`current`]: the "current handle" thread-local with its enter guard (the time handle,
+//!   the reactor handle with the blocking hook).
 
+pub mod current;
 pub mod linked_list;
 pub mod loom;
