@@ -312,3 +312,94 @@ fn spawn_races_shutdown() {
         assert_all_freed(sched);
     });
 }
+
+/// Counts what the runtime does with a waker: clones, drops (of clones) and wakes.
+#[derive(Default)]
+struct WakerCounts {
+    clones: AtomicUsize,
+    drops: AtomicUsize,
+    wakes: AtomicUsize,
+}
+
+/// A waker over `counts` (std's `Arc` for the data pointer; the counts are loom atomics).
+fn counting_waker(counts: &Arc<WakerCounts>) -> Waker {
+    use std::task::{RawWaker, RawWakerVTable};
+
+    unsafe fn clone(data: *const ()) -> RawWaker {
+        // SAFETY: `data` came from `Arc::into_raw` of an `Arc<WakerCounts>` that is alive
+        // (this waker holds one count).
+        unsafe { Arc::increment_strong_count(data as *const WakerCounts) };
+        // SAFETY: as above.
+        let counts = unsafe { &*(data as *const WakerCounts) };
+        counts.clones.fetch_add(1, SeqCst);
+        RawWaker::new(data, &VTABLE)
+    }
+    unsafe fn wake(data: *const ()) {
+        // SAFETY: as in `clone`; waking by value consumes this waker's count.
+        unsafe {
+            wake_by_ref(data);
+            drop(data);
+        }
+    }
+    unsafe fn wake_by_ref(data: *const ()) {
+        // SAFETY: as in `clone`.
+        let counts = unsafe { &*(data as *const WakerCounts) };
+        counts.wakes.fetch_add(1, SeqCst);
+    }
+    unsafe fn drop(data: *const ()) {
+        // SAFETY: as in `clone`; this releases the waker's count.
+        let counts = unsafe { Arc::from_raw(data as *const WakerCounts) };
+        counts.drops.fetch_add(1, SeqCst);
+    }
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop);
+
+    let data = Arc::into_raw(counts.clone()) as *const ();
+    // The original counts as a clone too, so that "clones == drops" means none is left.
+    counts.clones.fetch_add(1, SeqCst);
+    // SAFETY: the vtable's functions keep the `Arc` count in step with the wakers alive.
+    unsafe { Waker::from_raw(RawWaker::new(data, &VTABLE)) }
+}
+
+#[test]
+fn join_handle_drop_with_a_registered_waker_races_completion() {
+    loom::model(|| {
+        let sched = TestScheduler::new();
+        let (future_drops, output_drops) = (Counter::new(), Counter::new());
+        let (future, slot) = wake_once(&future_drops, &output_drops);
+        let mut join = sched.spawn(future);
+        sched.run_all();
+
+        // The handle registers its waker: JOIN_WAKER is set, the slot is the task's.
+        let counts = Arc::new(WakerCounts::default());
+        let join_waker = counting_waker(&counts);
+        let polled = Pin::new(&mut join).poll(&mut Context::from_waker(&join_waker));
+        assert!(polled.is_pending());
+
+        let waker = slot.lock().unwrap().take().unwrap();
+        let runner = {
+            let sched = sched.clone();
+            thread::spawn(move || {
+                waker.wake();
+                sched.run_all();
+            })
+        };
+        // Dropped while the task may be completing (and waking, or emptying, the slot).
+        drop(join);
+        runner.join().unwrap();
+        drop(join_waker);
+
+        assert_eq!(future_drops.get(), 1);
+        assert_eq!(
+            output_drops.get(),
+            1,
+            "the detached output was dropped once"
+        );
+        assert_eq!(
+            counts.clones.load(SeqCst),
+            counts.drops.load(SeqCst),
+            "the join waker was leaked or dropped twice"
+        );
+        assert!(counts.wakes.load(SeqCst) <= 1);
+        assert_all_freed(sched);
+    });
+}
