@@ -1,5 +1,7 @@
 //! loom models of the timer's state machine: a cancel (the `Sleep` dropped) racing the
-//! driver's firing, and a lock-free deadline extension racing it.
+//! driver's firing, a lock-free deadline extension racing it, a cancel inside the driver's
+//! unlocked window between two wake batches, and `next_wake` when a registration races a
+//! turn.
 //!
 //! Run with `RUSTFLAGS="--cfg loom" cargo test -p runtime-time --lib --release`.
 
@@ -86,5 +88,99 @@ fn extend_racing_fire() {
         unsafe { handle.cancel(0, ptr) };
         let _ = &mut timer;
         drop(timer);
+    });
+}
+
+/// A handle whose unpark hook counts the driver's wake-ups.
+fn counting_handle() -> (Handle, Arc<AtomicUsize>) {
+    let unparks = Arc::new(AtomicUsize::new(0));
+    let count = unparks.clone();
+    let handle = Handle::new(
+        1,
+        false,
+        true,
+        Box::new(move || {
+            count.fetch_add(1, SeqCst);
+        }),
+    );
+    (handle, unparks)
+}
+
+fn registered_timer() -> (Pin<Box<TimerShared>>, Arc<CountingWaker>) {
+    let timer = Box::pin(TimerShared::new());
+    let wakes = Arc::new(CountingWaker(AtomicUsize::new(0)));
+    timer.register_waker(&Waker::from(wakes.clone()));
+    (timer, wakes)
+}
+
+/// Under loom a wake batch holds one waker, so with two due timers the driver fires the
+/// first, lets go of the shard lock to wake it, and takes the lock back for the second. The
+/// second's owner cancels it meanwhile: it must be able to (the timer is still filed on the
+/// pending list), and the driver must not touch it afterwards.
+#[test]
+fn cancel_inside_the_unlocked_window_between_wake_batches() {
+    loom::model(|| {
+        let (handle, _) = counting_handle();
+        let (first, first_wakes) = registered_timer();
+        let (second, second_wakes) = registered_timer();
+        let (p1, p2) = (NonNull::from(&*first), NonNull::from(&*second));
+        // SAFETY: both are pinned and cancelled before they are dropped.
+        unsafe {
+            handle.file(0, p1, 2);
+            handle.file(0, p2, 2);
+        }
+        let driver = handle.clone();
+        let th = loom::thread::spawn(move || driver.process_at(5));
+        loom::thread::yield_now();
+        // SAFETY: filed in shard 0.
+        unsafe { handle.cancel(0, p2) };
+        assert_eq!(second.state(), DONE);
+        // SAFETY: a race with the driver would be loom's finding (see `cancel_racing_fire`).
+        second.memory.with_mut(|p| unsafe { *p = 1 });
+        th.join().unwrap();
+        assert_eq!(first.state(), DONE);
+        assert_eq!(first_wakes.0.load(SeqCst), 1, "the first timer fired once");
+        assert!(second_wakes.0.load(SeqCst) <= 1);
+        // SAFETY: fired: no longer filed.
+        unsafe { handle.cancel(0, p1) };
+        drop((first, second));
+    });
+}
+
+/// A registration racing the driver's turn: afterwards the timer has fired, or the driver
+/// knows when to come back for it (`next_wake` not later than its deadline).
+#[test]
+fn a_registration_racing_a_turn_is_never_overslept() {
+    loom::model(|| {
+        let (handle, _) = counting_handle();
+        // Something already filed, so the turn takes the lock and stores `next_wake`.
+        let (early, _) = registered_timer();
+        let (late, late_wakes) = registered_timer();
+        let (pe, pl) = (NonNull::from(&*early), NonNull::from(&*late));
+        // SAFETY: pinned, cancelled before they are dropped.
+        unsafe { handle.file(0, pe, 1) };
+        let driver = handle.clone();
+        let th = loom::thread::spawn(move || driver.process_at(1));
+        // SAFETY: as above.
+        unsafe { handle.file(0, pl, 3) };
+        th.join().unwrap();
+
+        if late_wakes.0.load(SeqCst) == 0 {
+            assert_eq!(late.state(), 3, "pending for tick 3");
+            let next = handle.next_wake_tick().expect("a timer is filed");
+            assert!(
+                next <= 3,
+                "the driver would sleep past the timer: next_wake {next}"
+            );
+        }
+        handle.process_at(3);
+        assert_eq!(late.state(), DONE);
+        assert_eq!(late_wakes.0.load(SeqCst), 1);
+        // SAFETY: both fired: no longer filed.
+        unsafe {
+            handle.cancel(0, pe);
+            handle.cancel(0, pl);
+        }
+        drop((early, late));
     });
 }
