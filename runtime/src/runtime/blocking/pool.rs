@@ -9,6 +9,7 @@
 //! thread to free up (the pool is at its cap) is cancelled. The runtime waits, up to the
 //! `shutdown_timeout`, for the running closures to return.
 
+use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io;
@@ -192,15 +193,40 @@ impl BlockingPool {
                  or call `Runtime::shutdown_background()`"
             );
         }
-        if self.shutdown_rx.wait(timeout) {
+        // The calling thread may be one of this pool's (a blocking task dropping its own
+        // runtime): it cannot wait for itself, nor join itself. It waits for the others; its
+        // own thread exits when the task returns.
+        let own_id = own_worker_id(&self.spawner.inner);
+        if self
+            .shutdown_rx
+            .wait(usize::from(own_id.is_some()), timeout)
+        {
             if let Some(thread) = last_exited {
                 let _ = thread.join();
             }
-            for (_, thread) in workers {
-                let _ = thread.join();
+            for (id, thread) in workers {
+                if Some(id) != own_id {
+                    let _ = thread.join();
+                }
             }
         }
     }
+}
+
+thread_local! {
+    /// On a blocking-pool thread: which pool (its `Inner`'s address) and which worker it is.
+    static THIS_WORKER: Cell<Option<(usize, usize)>> = const { Cell::new(None) };
+}
+
+/// This thread's worker id in `pool`, if it is one of that pool's threads.
+fn own_worker_id(pool: &Arc<Inner>) -> Option<usize> {
+    let address = Arc::as_ptr(pool) as usize;
+    THIS_WORKER
+        .try_with(Cell::get)
+        .ok()
+        .flatten()
+        .filter(|(pool, _)| *pool == address)
+        .map(|(_, id)| id)
 }
 
 impl Drop for BlockingPool {
@@ -400,6 +426,7 @@ impl Spawner {
         let rt = rt.clone();
         let inner = self.inner.clone();
         builder.spawn(move || {
+            let _ = THIS_WORKER.try_with(|this| this.set(Some((Arc::as_ptr(&inner) as usize, id))));
             // Blocking closures may call `Handle::current()`, `spawn` or `Handle::block_on`.
             let _enter = context::try_set_current(&rt);
             inner.run(id, &rt);

@@ -48,19 +48,23 @@ impl Drop for Sender {
     fn drop(&mut self) {
         let mut live = self.inner.live_senders.lock();
         *live -= 1;
-        if *live == 0 {
+        // A waiter may be content with one sender left (its own): wake it at 1 as well.
+        if *live <= 1 {
             self.inner.all_dropped.notify_all();
         }
     }
 }
 
 impl Receiver {
-    /// Waits until every sender is dropped, or `timeout` passes. Returns `true` if they were
-    /// all dropped.
-    pub(super) fn wait(&self, timeout: Option<Duration>) -> bool {
+    /// Waits until at most `remaining` senders are left (0: every sender is dropped), or
+    /// `timeout` passes. Returns `true` if no more than `remaining` were left.
+    ///
+    /// `remaining` is 1 when the waiting thread holds a sender itself (a blocking thread
+    /// shutting its own runtime down): it cannot wait for itself to exit.
+    pub(super) fn wait(&self, remaining: usize, timeout: Option<Duration>) -> bool {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut live = self.inner.live_senders.lock();
-        while *live > 0 {
+        while *live > remaining {
             match (timeout, deadline) {
                 (Some(_), Some(deadline)) => {
                     if self
@@ -69,7 +73,7 @@ impl Receiver {
                         .wait_until(&mut live, deadline)
                         .timed_out()
                     {
-                        return *live == 0;
+                        return *live <= remaining;
                     }
                 }
                 // No timeout, or one too large to represent: wait for good.
