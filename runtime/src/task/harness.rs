@@ -184,8 +184,12 @@ impl<T: Future, S: Schedule> Harness<T, S> {
             }));
         }
         if transition.drop_waker {
-            // SAFETY: JOIN_WAKER is clear: the slot is the handle's.
-            unsafe { self.trailer().set_waker(None) };
+            // The waker's destructor is user code: if it panics, the reference below must
+            // still be released (or the task cell leaks), so it is swallowed too.
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: JOIN_WAKER is clear: the slot is the handle's.
+                unsafe { self.trailer().set_waker(None) };
+            }));
         }
         self.drop_reference();
     }
