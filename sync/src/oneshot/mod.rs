@@ -78,6 +78,7 @@ use std::task::{ready, Context, Poll, Waker};
 
 use crate::coop;
 use crate::loom::{Arc, AtomicUsize, Ordering, UnsafeCell};
+use crate::util::wake_contained::wake_by_ref_contained;
 
 pub mod error;
 
@@ -232,7 +233,9 @@ impl WakerSlot {
             // accesses meanwhile are shared reads.
             let stored = unsafe { &*slot };
             if let Some(waker) = stored {
-                waker.wake_by_ref();
+                // The other half's waker may panic; that panic is not the caller's (a send,
+                // or a receiver's drop, where a second panic while unwinding would abort).
+                wake_by_ref_contained(waker);
             }
         });
     }
