@@ -269,9 +269,12 @@ impl AtomicWaker {
     }
 
     /// Wakes the registered waker, if any, and empties the slot.
+    ///
+    /// A panic in the waker's `wake` is caught (after the panic hook printed it): it belongs
+    /// to the task that registered the waker, not to the caller that reports the event.
     pub fn wake(&self) {
         if let Some(waker) = self.take() {
-            waker.wake();
+            crate::wake_contained(waker);
         }
     }
 

@@ -37,6 +37,7 @@ use crate::coop;
 use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering::SeqCst};
 use crate::util::signal::{Signal, SignalRef, PENDING};
 use crate::util::wait_list::WaitList;
+use crate::util::wake_contained::wake_contained;
 use crate::util::wake_list::WakeList;
 
 /// Nobody waits and no permit is stored.
@@ -249,7 +250,9 @@ impl Notify {
         }
         let waiters = self.waiters.lock();
         if let Some(waker) = self.notify_locked(waiters, strategy) {
-            waker.wake();
+            // The picked waiter's waker may panic: that is its owner's fault, not the
+            // notifier's.
+            wake_contained(waker);
         }
     }
 
@@ -438,7 +441,9 @@ impl Notify {
             _ => return,
         };
         if let Some(waker) = self.notify_locked(waiters, strategy) {
-            waker.wake();
+            // Contained: this runs in a destructor, maybe while unwinding, where a second
+            // panic would abort.
+            wake_contained(waker);
         }
     }
 

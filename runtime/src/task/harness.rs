@@ -184,8 +184,12 @@ impl<T: Future, S: Schedule> Harness<T, S> {
             }));
         }
         if transition.drop_waker {
-            // SAFETY: JOIN_WAKER is clear: the slot is the handle's.
-            unsafe { self.trailer().set_waker(None) };
+            // The waker's destructor is user code: if it panics, the reference below must
+            // still be released (or the task cell leaks), so it is swallowed too.
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: JOIN_WAKER is clear: the slot is the handle's.
+                unsafe { self.trailer().set_waker(None) };
+            }));
         }
         self.drop_reference();
     }
@@ -269,30 +273,23 @@ fn cancel_task<T: Future, S: Schedule>(core: &Core<T, S>) {
 
 /// Polls the future under `catch_unwind`; on `Ready` (or a panic) stores the result.
 fn poll_future<T: Future, S: Schedule>(core: &Core<T, S>, cx: Context<'_>) -> Poll<()> {
-    // If the poll panics, the future must still be dropped, on this thread, before the
-    // error is stored.
-    struct DropFutureOnUnwind<'a, T: Future, S: Schedule> {
-        core: &'a Core<T, S>,
-    }
-
-    impl<T: Future, S: Schedule> Drop for DropFutureOnUnwind<'_, T, S> {
-        fn drop(&mut self) {
-            // SAFETY: only reached while unwinding out of `poll`, whose caller holds RUNNING.
-            unsafe { self.core.drop_future_or_output() };
-        }
-    }
-
     let res = panic::catch_unwind(AssertUnwindSafe(|| {
-        let guard = DropFutureOnUnwind { core };
         // SAFETY: the caller holds RUNNING and the stage is `Running`.
-        let res = unsafe { guard.core.poll(cx) };
-        std::mem::forget(guard);
-        res
+        unsafe { core.poll(cx) }
     }));
     let output = match res {
         Ok(Poll::Pending) => return Poll::Pending,
         Ok(Poll::Ready(output)) => Ok(output),
         Err(panic) => {
+            // The future must still be dropped, on this thread, before the error is stored.
+            // Only now that the poll's panic is caught: dropped while it unwound, a future
+            // whose destructor panics too would abort the process. That second panic has
+            // been printed by the panic hook; the task reports the first.
+            let dropped = panic::catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: the caller holds RUNNING.
+                unsafe { core.drop_future_or_output() }
+            }));
+            drop(dropped);
             core.scheduler.unhandled_panic();
             Err(JoinError::panic(core.task_id, panic))
         }

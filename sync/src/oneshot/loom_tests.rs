@@ -235,3 +235,43 @@ fn both_slots_race() {
         assert_eq!(count.wakes.load(Ordering::SeqCst), 0);
     });
 }
+
+/// A registered receiver dropped while the sender sends: whichever comes first, the receiver
+/// empties its own slot only when the sender will not read it (loom checks the slot's
+/// accesses), and its waker is released exactly once.
+#[test]
+fn registered_receiver_drop_races_send() {
+    loom::model(|| {
+        let (tx, mut rx) = channel::<u32>();
+        let (count, waker) = counting_waker();
+        let first = Pin::new(&mut rx).poll(&mut Context::from_waker(&waker));
+        assert!(first.is_pending());
+        let sender = thread::spawn(move || {
+            let _ = tx.send(1);
+        });
+        drop(rx);
+        sender.join().unwrap();
+        assert!(count.wakes.load(Ordering::SeqCst) <= 1);
+        drop(waker);
+        assert_eq!(std::sync::Arc::strong_count(&count), 1, "the waker leaked");
+    });
+}
+
+/// The mirror image: a sender registered in `poll_closed` sends while the receiver is
+/// dropped.
+#[test]
+fn registered_sender_send_races_receiver_drop() {
+    loom::model(|| {
+        let (mut tx, rx) = channel::<u32>();
+        let (count, waker) = counting_waker();
+        assert!(tx
+            .poll_closed(&mut Context::from_waker(&waker))
+            .is_pending());
+        let receiver = thread::spawn(move || drop(rx));
+        let _ = tx.send(1);
+        receiver.join().unwrap();
+        assert!(count.wakes.load(Ordering::SeqCst) <= 1);
+        drop(waker);
+        assert_eq!(std::sync::Arc::strong_count(&count), 1, "the waker leaked");
+    });
+}

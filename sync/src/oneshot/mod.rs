@@ -78,6 +78,7 @@ use std::task::{ready, Context, Poll, Waker};
 
 use crate::coop;
 use crate::loom::{Arc, AtomicUsize, Ordering, UnsafeCell};
+use crate::util::wake_contained::wake_by_ref_contained;
 
 pub mod error;
 
@@ -178,8 +179,14 @@ impl fmt::Debug for State {
 ///   (`will_wake`) while the other side wakes it: both are reads through `&Waker`, which is
 ///   `Sync`.
 ///
-/// A waker left in the slot (because the owner finished, or had to leave it to a reader) is
-/// dropped with the channel, when the last of the two halves goes and nobody else can see it.
+/// - **The owner empties the slot once no reader can come.** When the other side's flag was
+///   set without the slot's bit, or this side's own flag came first (the reader's RMW will
+///   find it and stay away), the owner takes its waker out and drops it on its own thread: a
+///   waker's drop is user code, and its panic must reach the waker's owner, not the task that
+///   happens to free the channel.
+///
+/// A waker left in the slot (because the owner had to leave it to a reader) is dropped with
+/// the channel, when the last of the two halves goes and nobody else can see it.
 struct WakerSlot(UnsafeCell<Option<Waker>>);
 
 impl WakerSlot {
@@ -218,6 +225,20 @@ impl WakerSlot {
         })
     }
 
+    /// Takes the stored waker out.
+    ///
+    /// # Safety
+    ///
+    /// The caller is the slot's owner and the reader will never read it: the reader's flag
+    /// RMW can no longer find the slot's bit set with its own flag first.
+    unsafe fn take(&self) -> Option<Waker> {
+        self.0.with_mut(|slot| {
+            // SAFETY: the owner is the only writer, and no read can overlap (caller's
+            // contract).
+            unsafe { (*slot).take() }
+        })
+    }
+
     /// Wakes the stored waker, leaving it in place.
     ///
     /// # Safety
@@ -232,7 +253,9 @@ impl WakerSlot {
             // accesses meanwhile are shared reads.
             let stored = unsafe { &*slot };
             if let Some(waker) = stored {
-                waker.wake_by_ref();
+                // The other half's waker may panic; that panic is not the caller's (a send,
+                // or a receiver's drop, where a second panic while unwinding would abort).
+                wake_by_ref_contained(waker);
             }
         });
     }
@@ -335,6 +358,10 @@ impl<T> Inner<T> {
             // RX_TASK_SET set.
             unsafe { self.rx_task.wake_by_ref() };
         }
+        // SAFETY: we own `tx_task`, and the receiver reads it only if its CLOSED RMW finds
+        // COMPLETE clear; ours set COMPLETE with CLOSED clear, so that never happens. (No
+        // ordering needed: the slot was only ever written by this side.)
+        drop(unsafe { self.tx_task.take() });
         true
     }
 
@@ -351,6 +378,12 @@ impl<T> Inner<T> {
             // SAFETY: we are the reader of `tx_task`, and the RMW that set CLOSED returned
             // TX_TASK_SET set.
             unsafe { self.tx_task.wake_by_ref() };
+        }
+        if prev & COMPLETE == 0 {
+            // SAFETY: we own `rx_task`, and the sender reads it only if its COMPLETE RMW
+            // succeeds, which it never will now that CLOSED is set with COMPLETE clear. (A
+            // receiver polled after closing returns before it touches the slot.)
+            drop(unsafe { self.rx_task.take() });
         }
         prev
     }

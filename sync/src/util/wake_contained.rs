@@ -4,8 +4,11 @@
 //! primitives wake in batches, after releasing their locks: a panic from one waker would drop
 //! the rest of the batch unwoken (their tasks would wait forever) and unwind through the
 //! driver's turn. So they wake through [`wake_contained`], which catches such a panic and
-//! carries on. The panic is not silent: the panic hook has already printed it (message and
-//! location) by the time it is caught.
+//! carries on. A primitive that wakes one waiter (a channel's receiver on a send, the task a
+//! `notify_one` picked) does too: otherwise the waiter's panic would come out of the call
+//! that sent or notified, in another task, or abort the process when that call is a
+//! destructor running while unwinding. The panic is not silent: the panic hook has already
+//! printed it (message and location) by the time it is caught.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::task::Waker;
@@ -16,6 +19,16 @@ use std::task::Waker;
 pub fn wake_contained(waker: Waker) {
     // AssertUnwindSafe: the only state the closure touches is the waker it consumes.
     if let Err(payload) = catch_unwind(AssertUnwindSafe(|| waker.wake())) {
+        drop_payload(payload);
+    }
+}
+
+/// [`wake_contained`] for a waker that stays where it is: `wake_by_ref`, with a panic in it
+/// caught the same way.
+#[inline]
+pub(crate) fn wake_by_ref_contained(waker: &Waker) {
+    // AssertUnwindSafe: the closure only reads the waker.
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| waker.wake_by_ref())) {
         drop_payload(payload);
     }
 }
