@@ -204,11 +204,12 @@ impl AtomicWaker {
                 ) {
                     Ok(_) => drop(old),
                     Err(_) => {
-                        let waker = self.empty_the_slot_for_a_missed_wake();
-                        drop(old);
-                        if let Some(waker) = waker {
+                        // Wake before dropping the old waker: a destructor that panics must
+                        // not cost this task the wake it was owed.
+                        if let Some(waker) = self.empty_the_slot_for_a_missed_wake() {
                             waker.wake();
                         }
+                        drop(old);
                     }
                 }
             }
