@@ -483,4 +483,74 @@ mod tests {
         assert!(io.poll_ready(&mut cx, Direction::Read).is_pending());
         let _: Option<ReadyEvent> = None;
     }
+
+    /// A waker whose destructor touches the same socket (user code may do anything) is
+    /// dropped after the socket's lock is released, for a replaced slot waker, a replaced
+    /// list waker and a removed list waiter alike: before, the destructor ran under the lock
+    /// and deadlocked on it.
+    #[test]
+    fn a_replaced_waker_is_dropped_outside_the_sockets_lock() {
+        use ready::Interest;
+        use scheduled_io::Direction;
+        use std::task::{Context, Wake, Waker};
+
+        struct TouchesTheSocketOnDrop(Arc<ScheduledIo>);
+        impl Wake for TouchesTheSocketOnDrop {
+            fn wake(self: Arc<Self>) {}
+        }
+        impl Drop for TouchesTheSocketOnDrop {
+            fn drop(&mut self) {
+                // Takes the waiters' lock.
+                self.0.remove_list_waiter(usize::MAX);
+            }
+        }
+
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let io = Arc::new(ScheduledIo::new());
+            let touching = || Waker::from(Arc::new(TouchesTheSocketOnDrop(io.clone())));
+            let other = Waker::noop();
+            // The read slot: registered, then replaced by another waker.
+            let first = touching();
+            assert!(io
+                .poll_ready(&mut Context::from_waker(&first), Direction::Read)
+                .is_pending());
+            drop(first);
+            assert!(io
+                .poll_ready(&mut Context::from_waker(other), Direction::Read)
+                .is_pending());
+            // A list waiter: registered, replaced, registered again, then removed.
+            let mut key = None;
+            let first = touching();
+            assert!(io
+                .poll_list(
+                    &mut Context::from_waker(&first),
+                    Interest::READABLE,
+                    &mut key
+                )
+                .is_pending());
+            drop(first);
+            assert!(io
+                .poll_list(
+                    &mut Context::from_waker(other),
+                    Interest::READABLE,
+                    &mut key
+                )
+                .is_pending());
+            let again = touching();
+            assert!(io
+                .poll_list(
+                    &mut Context::from_waker(&again),
+                    Interest::READABLE,
+                    &mut key
+                )
+                .is_pending());
+            drop(again);
+            io.remove_list_waiter(key.expect("registered"));
+            let _ = done_tx.send(());
+        });
+        done_rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("a waker's destructor deadlocked on the socket's lock");
+    }
 }

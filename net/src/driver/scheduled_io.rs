@@ -155,6 +155,9 @@ impl ScheduledIo {
         if !event.ready.is_empty() || event.is_shutdown {
             return Poll::Ready(event);
         }
+        // A waker this poll replaces is dropped after the lock (declared before the guard):
+        // its destructor is user code, which must not run under the socket's lock.
+        let mut _replaced: Option<Waker> = None;
         let mut waiters = self.waiters.lock();
         let slot = match direction {
             Direction::Read => &mut waiters.reader,
@@ -162,7 +165,7 @@ impl ScheduledIo {
         };
         match slot {
             Some(w) if w.will_wake(cx.waker()) => {}
-            _ => *slot = Some(cx.waker().clone()),
+            _ => _replaced = slot.replace(cx.waker().clone()),
         }
         // Check again under the lock: the reactor sets readiness before it takes the lock to
         // wake, so either we see its readiness now or it sees our waker.
@@ -184,15 +187,19 @@ impl ScheduledIo {
         let event = self.event(interest);
         if !event.ready.is_empty() || event.is_shutdown {
             if let Some(k) = key.take() {
-                self.waiters.lock().list.try_remove(k);
+                // Bound first, so the entry (and its waker) is dropped after the lock.
+                let removed = self.waiters.lock().list.try_remove(k);
+                drop(removed);
             }
             return Poll::Ready(event);
         }
+        // As in `poll_ready`: wakers taken out here are dropped after the lock.
+        let mut _replaced: Option<Waker> = None;
         let mut waiters = self.waiters.lock();
         let event = self.event(interest);
         if !event.ready.is_empty() || event.is_shutdown {
             if let Some(k) = key.take() {
-                waiters.list.try_remove(k);
+                _replaced = waiters.list.try_remove(k).and_then(|waiter| waiter.waker);
             }
             return Poll::Ready(event);
         }
@@ -201,7 +208,7 @@ impl ScheduledIo {
                 waiter.woken = false;
                 match &waiter.waker {
                     Some(w) if w.will_wake(cx.waker()) => {}
-                    _ => waiter.waker = Some(cx.waker().clone()),
+                    _ => _replaced = waiter.waker.replace(cx.waker().clone()),
                 }
             }
             None => {
@@ -217,7 +224,9 @@ impl ScheduledIo {
 
     /// Drops a list waiter (its future was dropped).
     pub(crate) fn remove_list_waiter(&self, key: usize) {
-        self.waiters.lock().list.try_remove(key);
+        // Bound first, so the entry (and its waker) is dropped after the lock.
+        let removed = self.waiters.lock().list.try_remove(key);
+        drop(removed);
     }
 
     /// Ready for `interest` right now (no waiting)?
