@@ -21,7 +21,7 @@ use runtime_sync::coop;
 
 use super::shutdown;
 use super::task::BlockingTask;
-use crate::runtime::builder::{Callback, ThreadNameFn};
+use crate::runtime::config::{Callback, ThreadNameFn};
 use crate::runtime::{context, scheduler};
 use crate::task::{self, BlockingSchedule, Id, JoinHandle, UnownedTask};
 use std::sync::Arc;

@@ -30,7 +30,7 @@ use runtime_sync::coop;
 
 use super::inject::Inject;
 use crate::runtime::blocking;
-use crate::runtime::builder::Callback;
+use crate::runtime::config::Callback;
 use crate::runtime::context;
 use crate::runtime::driver::{self, Driver};
 use crate::runtime::metrics::{BusyTimer, WorkerMetrics};

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::loom::{AtomicPtr, AtomicU64, AtomicUsize, Mutex, Ordering::*};
 use crate::runtime::blocking;
-use crate::runtime::builder::Callback;
+use crate::runtime::config::Callback;
 use crate::runtime::driver;
 use crate::runtime::metrics::WorkerMetrics;
 use crate::runtime::parker::Unparker;

@@ -43,7 +43,7 @@ use runtime_sync::coop;
 use super::handle::{Handle, Remote};
 use super::queue;
 use super::stats::PollStats;
-use crate::runtime::builder::Callback;
+use crate::runtime::config::Callback;
 use crate::runtime::context;
 use crate::runtime::metrics::{BusyTimer, WorkerMetrics};
 use crate::runtime::parker::Parker;
