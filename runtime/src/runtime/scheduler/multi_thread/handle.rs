@@ -15,12 +15,14 @@ use std::sync::Arc;
 use crate::loom::{AtomicPtr, AtomicU64, AtomicUsize, Mutex, Ordering::*};
 use crate::runtime::blocking;
 use crate::runtime::config::Callback;
+use crate::runtime::context;
 use crate::runtime::driver;
 use crate::runtime::metrics::WorkerMetrics;
 use crate::runtime::parker::Unparker;
+use crate::runtime::scheduler;
 use crate::runtime::scheduler::inject::Inject;
 use crate::task::list::OwnedTasks;
-use crate::task::{Header, Id, JoinHandle, Notified};
+use crate::task::{Header, Id, JoinHandle, Notified, Schedule, Task};
 
 /// The scheduler's shared state, behind an `Arc`.
 pub(crate) struct Handle {
@@ -221,6 +223,22 @@ impl Handle {
         join
     }
 
+    /// Schedules a woken task: on the current worker's core if this thread runs one of ours,
+    /// otherwise through the injection queue.
+    pub(super) fn schedule_task(self: &Arc<Self>, task: Notified<Arc<Handle>>, is_yield: bool) {
+        context::with_scheduler(|cx| {
+            if let Some(scheduler::Context::MultiThread(cx)) = cx {
+                if Arc::ptr_eq(self, &cx.worker.handle) {
+                    if let Some(core) = cx.core.borrow_mut().as_mut() {
+                        cx.schedule_local(core, task, is_yield);
+                        return;
+                    }
+                }
+            }
+            self.push_remote_task(task);
+        });
+    }
+
     pub(super) fn next_remote_task(&self) -> Option<Notified<Arc<Handle>>> {
         self.shared.inject.pop()
     }
@@ -292,6 +310,20 @@ impl Handle {
     /// Number of worker threads.
     pub(crate) fn num_workers(&self) -> usize {
         self.shared.remotes.len()
+    }
+}
+
+impl Schedule for Arc<Handle> {
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.shared.owned.remove(task)
+    }
+
+    fn schedule(&self, task: Notified<Self>) {
+        self.schedule_task(task, false);
+    }
+
+    fn yield_now(&self, task: Notified<Self>) {
+        self.schedule_task(task, true);
     }
 }
 
