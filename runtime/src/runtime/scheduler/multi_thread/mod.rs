@@ -1,11 +1,13 @@
 //! The multi-thread, work-stealing scheduler.
 //!
-//! `worker.rs` has the worker loop, `queue.rs` the local run queue, `idle.rs` the
-//! parked/searching accounting, `handle.rs` the shared state, `monitor.rs` the thread that
-//! finds workers stuck in one poll. See `docs/architecture.md` for the whole picture.
+//! `worker.rs` has the worker loop, `queue.rs` the local run queue, `lifo.rs` the LIFO slot
+//! and the poll counter, `idle.rs` the parked/searching accounting, `handle.rs` the shared
+//! state, `monitor.rs` the thread that finds workers stuck in one poll. See
+//! `docs/architecture.md` for the whole picture.
 
 mod handle;
 mod idle;
+mod lifo;
 mod monitor;
 #[cfg(not(feature = "crossbeam-queue"))]
 mod queue;

@@ -1,13 +1,14 @@
 //! The monitor: a thread that notices workers stuck in one poll.
 //!
 //! Every interval (1 ms after a stall was seen or the runtime woke up, doubling up to 10 ms
-//! while nothing is stuck) the monitor samples each core's poll counter. A core whose counter is odd
-//! (inside a poll) and unchanged since the previous sample has been in the same poll for at
-//! least one interval: the monitor marks it stuck (`PollCounter::set_stuck_at`), which lets a
-//! searching worker take the task stranded in its LIFO slot, and — if the stuck core has
-//! queued work — wakes a parked worker to go and take it. Without this, a task woken into the
-//! LIFO slot of a worker that then blocks waits for the whole blocking call (tokio #4941),
-//! because a push into the LIFO slot deliberately wakes nobody.
+//! while nothing is stuck) the monitor samples each core's poll counter. A core whose counter
+//! is odd (inside a poll) and unchanged since the previous sample has been in the same poll
+//! for at least one interval: the monitor marks it stuck (`PollCounter::set_stuck_at`; the
+//! protocol is in `lifo.rs`), which lets a searching worker take the task stranded in its
+//! LIFO slot, and — if the stuck core has queued work — wakes a parked worker to go and take
+//! it. Without this, a task woken into the LIFO slot of a worker that then blocks waits for
+//! the whole blocking call (tokio #4941), because a push into the LIFO slot deliberately wakes
+//! nobody.
 //!
 //! The monitor is also the runtime's driver thread of last resort: when nobody has turned the
 //! driver for a whole interval and no worker holds it (none is parked in it), it turns the
