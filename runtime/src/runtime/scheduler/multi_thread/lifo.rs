@@ -23,18 +23,20 @@
 //! the task's reference; a `swap` that reads null got nothing. So the owner's take, the
 //! owner's push (which takes the displaced task) and a thief's take can race freely, and each
 //! task comes out exactly once. A plain load then store in either place would let two
-//! threads read the same pointer.
+//! threads read the same pointer (the LIFO models in `loom_tests.rs` fail that way).
 //!
 //! # Orderings
 //!
 //! * `push`'s swap is `AcqRel`: its Release publishes the task, and whatever the waking
 //!   thread wrote before waking it, to the thread whose swap takes it out. Its Acquire is
 //!   for the task it displaces, but only this core's holders ever store a task, and a core
-//!   changes hands with synchronisation of its own, so that half is not needed; it is kept
-//!   because it costs the same instruction on x86.
-//! * `take`'s swap is `AcqRel`: its Acquire pairs with `push`'s Release; storing null
-//!   publishes nothing.
-//! * `take`'s and `is_empty`'s first load is `Relaxed`: the owner is the only writer of
+//!   changes hands with synchronisation of its own, so that half is not needed (the models
+//!   pass with `Release`); it is kept because it costs the same instruction on x86.
+//! * `take`'s swap is `AcqRel`: its Acquire pairs with `push`'s Release (without either, the
+//!   models report the thief reading the task's header unsynchronised); its Release half
+//!   publishes nothing, since storing null hands nothing over (the models pass with
+//!   `Acquire`), and is kept for the same reason.
+//! * `take`'s first load and `is_empty` are `Relaxed`: the owner is the only writer of
 //!   tasks, so by coherence it never reads an older value than its own last push; a thief or
 //!   the monitor may read a stale value, which only costs it one pass (the swap decides).
 //! * The counter and `stuck_at` are `Relaxed` everywhere: nothing is published through them,
