@@ -12,19 +12,18 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use parking_lot::{Condvar, Mutex};
 use runtime_sync::coop;
 
-use super::shutdown;
 use super::task::BlockingTask;
+use super::{shutdown, wait_timeout};
+use crate::loom::{AtomicUsize, Condvar, Mutex, Ordering::Relaxed};
 use crate::runtime::config::{Callback, ThreadNameFn};
 use crate::runtime::{context, scheduler};
 use crate::task::{self, BlockingSchedule, Id, JoinHandle, UnownedTask};
-use std::sync::Arc;
 
 /// The pool, owned by the `Runtime`.
 pub(crate) struct BlockingPool {
@@ -449,10 +448,7 @@ impl Inner {
             // Idle: wait to be claimed, for shutdown, or for the keep-alive to run out.
             shared.num_idle += 1;
             let exit = loop {
-                let timed_out = self
-                    .condvar
-                    .wait_for(&mut shared, self.config.keep_alive)
-                    .timed_out();
+                let timed_out = wait_timeout(&self.condvar, &mut shared, self.config.keep_alive);
                 if shared.num_notify > 0 {
                     // A spawn claimed an idle thread (and took it off `num_idle`): us.
                     shared.num_notify -= 1;

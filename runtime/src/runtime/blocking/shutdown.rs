@@ -7,7 +7,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::{Condvar, Mutex};
+use super::wait_timeout;
+use crate::loom::{Condvar, Mutex};
 
 struct Inner {
     live_senders: Mutex<usize>,
@@ -61,19 +62,15 @@ impl Receiver {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut live = self.inner.live_senders.lock();
         while *live > 0 {
-            match (timeout, deadline) {
-                (Some(_), Some(deadline)) => {
-                    if self
-                        .inner
-                        .all_dropped
-                        .wait_until(&mut live, deadline)
-                        .timed_out()
-                    {
+            match deadline {
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() || wait_timeout(&self.inner.all_dropped, &mut live, left) {
                         return *live == 0;
                     }
                 }
                 // No timeout, or one too large to represent: wait for good.
-                _ => self.inner.all_dropped.wait(&mut live),
+                None => self.inner.all_dropped.wait(&mut live),
             }
         }
         true

@@ -25,7 +25,6 @@ pub(crate) use worker::{block_in_place, Context};
 
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::AtomicBool;
 use std::task::{Poll, Wake, Waker};
 
 use crossbeam_utils::CachePadded;
@@ -36,7 +35,7 @@ use self::idle::Idle;
 use self::worker::{Core, Worker};
 use std::sync::Arc;
 
-use crate::loom::{Mutex, Ordering::SeqCst};
+use crate::loom::{AtomicBool, Mutex, Ordering::SeqCst};
 use crate::runtime::blocking;
 use crate::runtime::driver::{self, Driver};
 use crate::runtime::park;
