@@ -6,15 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::blocking::BlockingPool;
+use super::config::{Callback, ThreadNameFn};
 use super::driver::{self, Driver};
 use super::scheduler::{self, current_thread::CurrentThread, multi_thread::MultiThread};
 use super::{Handle, LocalOptions, LocalRuntime, Runtime};
-
-/// A hook the runtime calls on its threads.
-pub(crate) type Callback = Arc<dyn Fn() + Send + Sync>;
-
-/// Produces the name of each new thread.
-pub(crate) type ThreadNameFn = Arc<dyn Fn() -> String + Send + Sync + 'static>;
 
 /// Builds a [`Runtime`] with custom settings.
 ///

@@ -18,6 +18,7 @@
 
 mod blocking;
 mod builder;
+mod config;
 pub(crate) mod context;
 mod driver;
 mod handle;

@@ -177,6 +177,17 @@ mod loom_only {
         }
     }
 
+    /// Whether a [`Condvar::wait_for`] timed out, as parking_lot's type of the same name.
+    #[derive(Debug, Clone, Copy)]
+    pub struct WaitTimeoutResult(bool);
+
+    impl WaitTimeoutResult {
+        /// Whether the wait ended because the timeout passed.
+        pub fn timed_out(self) -> bool {
+            self.0
+        }
+    }
+
     /// A condition variable with parking_lot's API (`wait(&mut guard)`), backed by loom's.
     #[derive(Debug)]
     pub struct Condvar(loom::sync::Condvar);
@@ -193,15 +204,22 @@ mod loom_only {
             guard.0 = Some(self.0.wait(inner).unwrap_or_else(|e| e.into_inner()));
         }
 
-        /// [`wait`](Self::wait), giving up after `timeout` (loom treats the timeout as a
-        /// wake-up that may come at any point).
-        pub fn wait_for<T>(&self, guard: &mut MutexGuard<'_, T>, timeout: std::time::Duration) {
+        /// [`wait`](Self::wait) with parking_lot's signature for a timed wait. Under loom
+        /// 0.7 the timeout never fires (its `wait_timeout` is a plain wait): only a
+        /// notification ends the wait, and the result always says "not timed out". A model
+        /// must not rely on a timeout to make progress.
+        pub fn wait_for<T>(
+            &self,
+            guard: &mut MutexGuard<'_, T>,
+            timeout: std::time::Duration,
+        ) -> WaitTimeoutResult {
             let inner = guard.0.take().expect("the guard holds its lock");
-            let (inner, _) = self
+            let (inner, result) = self
                 .0
                 .wait_timeout(inner, timeout)
                 .unwrap_or_else(|e| e.into_inner());
             guard.0 = Some(inner);
+            WaitTimeoutResult(result.timed_out())
         }
 
         /// Wakes one waiting thread.

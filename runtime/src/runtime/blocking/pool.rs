@@ -13,19 +13,18 @@ use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use parking_lot::{Condvar, Mutex};
 use runtime_sync::coop;
 
 use super::shutdown;
 use super::task::BlockingTask;
-use crate::runtime::builder::{Callback, ThreadNameFn};
+use crate::loom::{AtomicUsize, Condvar, Mutex, Ordering::Relaxed};
+use crate::runtime::config::{Callback, ThreadNameFn};
 use crate::runtime::{context, scheduler};
 use crate::task::{self, BlockingSchedule, Id, JoinHandle, UnownedTask};
-use std::sync::Arc;
 
 /// The pool, owned by the `Runtime`.
 pub(crate) struct BlockingPool {

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::{Condvar, Mutex};
+use crate::loom::{Condvar, Mutex};
 
 struct Inner {
     live_senders: Mutex<usize>,
@@ -65,19 +65,17 @@ impl Receiver {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut live = self.inner.live_senders.lock();
         while *live > remaining {
-            match (timeout, deadline) {
-                (Some(_), Some(deadline)) => {
-                    if self
-                        .inner
-                        .all_dropped
-                        .wait_until(&mut live, deadline)
-                        .timed_out()
+            match deadline {
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero()
+                        || self.inner.all_dropped.wait_for(&mut live, left).timed_out()
                     {
                         return *live <= remaining;
                     }
                 }
                 // No timeout, or one too large to represent: wait for good.
-                _ => self.inner.all_dropped.wait(&mut live),
+                None => self.inner.all_dropped.wait(&mut live),
             }
         }
         true

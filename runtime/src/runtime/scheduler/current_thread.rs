@@ -20,17 +20,17 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering::*};
+// `Arc` stays `std`'s: `Waker::from` takes a `std::sync::Arc`.
 use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
 use std::time::Instant;
 
-use parking_lot::Mutex;
 use runtime_sync::coop;
 
 use super::inject::Inject;
+use crate::loom::{AtomicBool, Mutex, Ordering::*};
 use crate::runtime::blocking;
-use crate::runtime::builder::Callback;
+use crate::runtime::config::Callback;
 use crate::runtime::context;
 use crate::runtime::driver::{self, Driver};
 use crate::runtime::metrics::{BusyTimer, WorkerMetrics};

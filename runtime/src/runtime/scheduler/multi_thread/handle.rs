@@ -2,25 +2,27 @@
 
 use std::fmt;
 use std::future::Future;
-use std::ptr;
 
 use crossbeam_utils::CachePadded;
 
 use super::idle::{Idle, Sleepers};
+use super::lifo::{LifoSlot, PollCounter};
 use super::monitor::Monitor;
 use super::queue;
 use super::worker::Core;
 use std::sync::Arc;
 
-use crate::loom::{AtomicPtr, AtomicU64, AtomicUsize, Mutex, Ordering::*};
+use crate::loom::{AtomicUsize, Mutex, Ordering::*};
 use crate::runtime::blocking;
-use crate::runtime::builder::Callback;
+use crate::runtime::config::Callback;
+use crate::runtime::context;
 use crate::runtime::driver;
 use crate::runtime::metrics::WorkerMetrics;
 use crate::runtime::parker::Unparker;
+use crate::runtime::scheduler;
 use crate::runtime::scheduler::inject::Inject;
 use crate::task::list::OwnedTasks;
-use crate::task::{Header, Id, JoinHandle, Notified};
+use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
 
 /// The scheduler's shared state, behind an `Arc`.
 pub(crate) struct Handle {
@@ -61,9 +63,9 @@ pub(super) struct Remote {
     pub(super) steal: queue::Steal<Arc<Handle>>,
     /// Wakes the thread that holds the core when it parks.
     pub(super) unpark: Unparker,
-    /// The task to run next (the last one woken by this core's thread).
-    pub(super) lifo: LifoSlot,
-    /// Poll starts and ends; see `PollCounter`.
+    /// The task to run next (the last one woken by this core's thread); see `lifo.rs`.
+    pub(super) lifo: LifoSlot<Arc<Handle>>,
+    /// Poll starts and ends, and whether the monitor found the core stuck in one.
     pub(super) polls: PollCounter,
 }
 
@@ -80,101 +82,6 @@ pub(crate) struct Config {
     pub(crate) lifo_stealing: bool,
     /// Whether the monitor turns the driver when no worker holds it.
     pub(crate) monitor_turns_driver: bool,
-}
-
-/// The LIFO slot: one task, handed over with atomic swaps so that a searching worker can
-/// take a task stranded behind a long poll.
-///
-/// The owner only ever swaps (push) or loads-then-swaps (take), so its cost over a plain
-/// field is one uncontended atomic RMW on its own cache line; other workers touch it only
-/// when the monitor has flagged the owner as stuck.
-pub(super) struct LifoSlot {
-    task: AtomicPtr<Header>,
-}
-
-impl LifoSlot {
-    fn new() -> LifoSlot {
-        LifoSlot {
-            task: AtomicPtr::new(ptr::null_mut()),
-        }
-    }
-
-    /// Puts `task` in the slot, returning the task it displaced.
-    pub(super) fn push(&self, task: Notified<Arc<Handle>>) -> Option<Notified<Arc<Handle>>> {
-        let new = task.into_raw().as_ptr();
-        // AcqRel: hands our `Notified` over (Release) and takes ownership of the displaced
-        // one (Acquire).
-        let prev = self.task.swap(new, AcqRel);
-        // SAFETY: a non-null pointer in the slot came from `Notified::into_raw` and the swap
-        // gave it to us.
-        std::ptr::NonNull::new(prev).map(|p| unsafe { Notified::from_header(p) })
-    }
-
-    /// Takes the task out, if any.
-    pub(super) fn take(&self) -> Option<Notified<Arc<Handle>>> {
-        // Relaxed pre-check: the common case (empty) costs a plain load; the swap below is
-        // what transfers ownership.
-        if self.task.load(Relaxed).is_null() {
-            return None;
-        }
-        // Acquire: takes ownership of the task the pusher published.
-        let prev = self.task.swap(ptr::null_mut(), AcqRel);
-        // SAFETY: as in `push`.
-        std::ptr::NonNull::new(prev).map(|p| unsafe { Notified::from_header(p) })
-    }
-
-    pub(super) fn is_empty(&self) -> bool {
-        self.task.load(Relaxed).is_null()
-    }
-}
-
-impl Drop for LifoSlot {
-    fn drop(&mut self) {
-        drop(self.take());
-    }
-}
-
-/// Counts poll starts and ends of one core: odd while a task is being polled.
-///
-/// Only the thread holding the core writes it (plain load + store, no RMW); the monitor
-/// samples it to find a core that has been in the same poll for a whole monitor interval.
-pub(super) struct PollCounter {
-    count: AtomicU64,
-    /// The odd count at which the monitor found the core stuck; 0 if it is not.
-    stuck_at: AtomicU64,
-}
-
-impl PollCounter {
-    fn new() -> PollCounter {
-        PollCounter {
-            count: AtomicU64::new(0),
-            stuck_at: AtomicU64::new(0),
-        }
-    }
-
-    /// Called by the thread holding the core around each poll (and by `block_in_place`,
-    /// which ends the poll on the core's behalf before handing the core over).
-    pub(super) fn bump(&self) {
-        // Relaxed: a statistic read by the monitor; only the core's holder writes it, and
-        // handing the core to another thread synchronises through the core's own hand-off.
-        let n = self.count.load(Relaxed);
-        self.count.store(n.wrapping_add(1), Relaxed);
-    }
-
-    pub(super) fn load(&self) -> u64 {
-        self.count.load(Relaxed)
-    }
-
-    /// Monitor: records that the core is stuck in the poll numbered `count`, or not stuck.
-    pub(super) fn set_stuck_at(&self, count: u64) {
-        self.stuck_at.store(count, Relaxed);
-    }
-
-    /// Whether the core is still in the same poll the monitor found it stuck in.
-    pub(super) fn is_stuck(&self) -> bool {
-        let stuck_at = self.stuck_at.load(Relaxed);
-        stuck_at != 0 && stuck_at == self.count.load(Relaxed)
-    }
 }
 
 impl Remote {
@@ -219,6 +126,22 @@ impl Handle {
             me.schedule_task(notified, false);
         }
         join
+    }
+
+    /// Schedules a woken task: on the current worker's core if this thread runs one of ours,
+    /// otherwise through the injection queue.
+    pub(super) fn schedule_task(self: &Arc<Self>, task: Notified<Arc<Handle>>, is_yield: bool) {
+        context::with_scheduler(|cx| {
+            if let Some(scheduler::Context::MultiThread(cx)) = cx {
+                if Arc::ptr_eq(self, &cx.worker.handle) {
+                    if let Some(core) = cx.core.borrow_mut().as_mut() {
+                        cx.schedule_local(core, task, is_yield);
+                        return;
+                    }
+                }
+            }
+            self.push_remote_task(task);
+        });
     }
 
     pub(super) fn next_remote_task(&self) -> Option<Notified<Arc<Handle>>> {
@@ -292,6 +215,20 @@ impl Handle {
     /// Number of worker threads.
     pub(crate) fn num_workers(&self) -> usize {
         self.shared.remotes.len()
+    }
+}
+
+impl Schedule for Arc<Handle> {
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.shared.owned.remove(task)
+    }
+
+    fn schedule(&self, task: Notified<Self>) {
+        self.schedule_task(task, false);
+    }
+
+    fn yield_now(&self, task: Notified<Self>) {
+        self.schedule_task(task, true);
     }
 }
 

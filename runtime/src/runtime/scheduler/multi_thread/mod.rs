@@ -1,11 +1,13 @@
 //! The multi-thread, work-stealing scheduler.
 //!
-//! `worker.rs` has the worker loop, `queue.rs` the local run queue, `idle.rs` the
-//! parked/searching accounting, `handle.rs` the shared state, `monitor.rs` the thread that
-//! finds workers stuck in one poll. See `docs/architecture.md` for the whole picture.
+//! `worker.rs` has the worker loop, `queue.rs` the local run queue, `lifo.rs` the LIFO slot
+//! and the poll counter, `idle.rs` the parked/searching accounting, `handle.rs` the shared
+//! state, `monitor.rs` the thread that finds workers stuck in one poll. See
+//! `docs/architecture.md` for the whole picture.
 
 mod handle;
 mod idle;
+mod lifo;
 mod monitor;
 #[cfg(not(feature = "crossbeam-queue"))]
 mod queue;
@@ -23,7 +25,6 @@ pub(crate) use worker::{block_in_place, Context};
 
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::AtomicBool;
 use std::task::{Poll, Wake, Waker};
 
 use crossbeam_utils::CachePadded;
@@ -34,7 +35,7 @@ use self::idle::Idle;
 use self::worker::{Core, Worker};
 use std::sync::Arc;
 
-use crate::loom::{Mutex, Ordering::SeqCst};
+use crate::loom::{AtomicBool, Mutex, Ordering::SeqCst};
 use crate::runtime::blocking;
 use crate::runtime::driver::{self, Driver};
 use crate::runtime::park;

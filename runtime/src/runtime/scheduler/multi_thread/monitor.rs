@@ -1,21 +1,22 @@
 //! The monitor: a thread that notices workers stuck in one poll.
 //!
 //! Every interval (1 ms after a stall was seen or the runtime woke up, doubling up to 10 ms
-//! while nothing is stuck) the monitor samples each core's poll counter. A core whose counter is odd
-//! (inside a poll) and unchanged since the previous sample has been in the same poll for at
-//! least one interval: the monitor marks it stuck (`PollCounter::set_stuck_at`), which lets a
-//! searching worker take the task stranded in its LIFO slot, and — if the stuck core has
-//! queued work — wakes a parked worker to go and take it. Without this, a task woken into the
-//! LIFO slot of a worker that then blocks waits for the whole blocking call (tokio #4941),
-//! because a push into the LIFO slot deliberately wakes nobody.
+//! while nothing is stuck) the monitor samples each core's poll counter. A core whose counter
+//! is odd (inside a poll) and unchanged since the previous sample has been in the same poll
+//! for at least one interval: the monitor marks it stuck (`PollCounter::set_stuck_at`; the
+//! protocol is in `lifo.rs`), which lets a searching worker take the task stranded in its
+//! LIFO slot, and — if the stuck core has queued work — wakes a parked worker to go and take
+//! it. Without this, a task woken into the LIFO slot of a worker that then blocks waits for
+//! the whole blocking call (tokio #4941), because a push into the LIFO slot deliberately wakes
+//! nobody.
 //!
 //! The monitor is also the runtime's driver thread of last resort: when nobody has turned the
 //! driver for a whole interval and no worker holds it (none is parked in it), it turns the
 //! driver without sleeping, so due timers and I/O events are never stuck behind workers that
-//! are all busy in long polls: tokio's wedge, where the one worker holding the driver blocks and nobody gets
-//! events (tokio #4730, #6315), cannot happen here. If it finds the driver free while a worker
-//! is parked (that worker lost a race for the driver and sleeps on its condvar), it wakes that
-//! worker, which then parks in the driver. Busy workers turn the driver themselves every
+//! are all busy in long polls: tokio's wedge, where the one worker holding the driver blocks
+//! and nobody gets events (tokio #4730, #6315), cannot happen here. If it finds the driver
+//! free while a worker is parked (that worker lost a race for the driver and sleeps on its
+//! condvar), it wakes that worker, which then parks in the driver. Busy workers turn the driver themselves every
 //! `event_interval` ticks, so under load the monitor stays out of the way: taking events from
 //! them would hand every wake-up across threads (it cost ~10 % of hyper's requests per
 //! second when the monitor turned the driver every interval regardless).
@@ -24,13 +25,11 @@
 //! first worker to unpark afterwards pokes it back to the short interval (one relaxed load
 //! per unpark when the monitor is not in its long sleep).
 
-use std::sync::atomic::{AtomicBool, Ordering::*};
 use std::sync::Arc;
 use std::time::Duration;
 
-use parking_lot::{Condvar, Mutex};
-
 use super::handle::Handle;
+use crate::loom::{AtomicBool, Condvar, Mutex, MutexGuard, Ordering::*};
 
 /// How often a busy runtime is sampled right after a stuck core was seen (or the runtime woke
 /// up): fast, to catch the next stall early.
@@ -80,6 +79,19 @@ impl Monitor {
     }
 }
 
+/// Runs `f` with `guard`'s lock released and returns the guard of the lock taken again:
+/// parking_lot's `MutexGuard::unlocked` (an unlock and a lock, as here), which the facade's
+/// loom mutex does not offer. Taking the guard by value keeps one code path for both.
+fn unlocked<'a, T>(
+    mutex: &'a Mutex<T>,
+    guard: MutexGuard<'a, T>,
+    f: impl FnOnce(),
+) -> MutexGuard<'a, T> {
+    drop(guard);
+    f();
+    mutex.lock()
+}
+
 /// Turns the driver if no worker holds it, and hands it back to a parked worker if one is
 /// parked outside it.
 fn turn_driver_if_free(handle: &Handle) {
@@ -115,7 +127,7 @@ pub(super) fn run(handle: Arc<Handle>) {
             }
             if !*shutdown && handle.shared.idle.all_parked() {
                 // Nobody to be stuck; but make sure a parked worker holds the driver.
-                parking_lot::MutexGuard::unlocked(&mut shutdown, || turn_driver_if_free(&handle));
+                shutdown = unlocked(&monitor.shutdown, shutdown, || turn_driver_if_free(&handle));
                 monitor.idle_sleep.store(false, Relaxed);
                 continue;
             }
@@ -132,7 +144,7 @@ pub(super) fn run(handle: Arc<Handle>) {
         // it causes take the shared lock, so not under ours.
         let turns = handle.driver.turns();
         if turns == last_turns {
-            parking_lot::MutexGuard::unlocked(&mut shutdown, || turn_driver_if_free(&handle));
+            shutdown = unlocked(&monitor.shutdown, shutdown, || turn_driver_if_free(&handle));
         }
         last_turns = handle.driver.turns();
         let mut stranded = false;
@@ -153,7 +165,7 @@ pub(super) fn run(handle: Arc<Handle>) {
         };
         if stranded {
             // Waking a worker takes the shared lock; do it without holding ours.
-            parking_lot::MutexGuard::unlocked(&mut shutdown, || handle.notify_parked());
+            shutdown = unlocked(&monitor.shutdown, shutdown, || handle.notify_parked());
         }
     }
 }

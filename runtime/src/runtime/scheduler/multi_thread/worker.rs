@@ -43,12 +43,12 @@ use runtime_sync::coop;
 use super::handle::{Handle, Remote};
 use super::queue;
 use super::stats::PollStats;
-use crate::runtime::builder::Callback;
+use crate::runtime::config::Callback;
 use crate::runtime::context;
 use crate::runtime::metrics::{BusyTimer, WorkerMetrics};
 use crate::runtime::parker::Parker;
 use crate::runtime::scheduler;
-use crate::task::{Notified, Schedule, Task};
+use crate::task::Notified;
 use crate::util::atomic_cell::AtomicCell;
 use crate::util::rand::FastRand;
 
@@ -191,7 +191,7 @@ impl Context {
         }
         self.end_batch(&mut core);
         core.pre_shutdown(&self.worker);
-        self.worker.handle.shutdown_core(core);
+        self.shutdown_core(core);
         Err(())
     }
 
@@ -509,46 +509,33 @@ impl Core {
     }
 }
 
-impl Handle {
+impl Context {
     /// Collects a core whose worker has seen the shutdown; the last one drains the rest.
-    pub(super) fn shutdown_core(&self, core: Box<Core>) {
-        let mut cores = self.shared.shutdown_cores.lock();
+    fn shutdown_core(&self, core: Box<Core>) {
+        let handle = &self.worker.handle;
+        let mut cores = handle.shared.shutdown_cores.lock();
         cores.push(core);
-        if cores.len() != self.shared.remotes.len() {
+        if cores.len() != handle.shared.remotes.len() {
             return;
         }
         // Every task was cancelled by `pre_shutdown`; what is left are stale notifications.
         for (index, mut core) in cores.drain(..).enumerate() {
-            core.shutdown(self, &self.shared.remotes[index]);
+            core.shutdown(handle, &handle.shared.remotes[index]);
         }
-        while let Some(task) = self.next_remote_task() {
+        while let Some(task) = handle.next_remote_task() {
             drop(task);
         }
     }
 
-    /// Schedules a woken task: on the current worker's core if this thread runs one of ours,
-    /// otherwise through the injection queue.
-    pub(super) fn schedule_task(self: &Arc<Self>, task: Notified<Arc<Handle>>, is_yield: bool) {
-        context::with_scheduler(|cx| {
-            if let Some(scheduler::Context::MultiThread(cx)) = cx {
-                if Arc::ptr_eq(self, &cx.worker.handle) {
-                    if let Some(core) = cx.core.borrow_mut().as_mut() {
-                        self.schedule_local(cx, core, task, is_yield);
-                        return;
-                    }
-                }
-            }
-            self.push_remote_task(task);
-        });
-    }
-
-    fn schedule_local(
+    /// Schedules a task woken on this worker's thread, which holds `core`
+    /// (`Handle::schedule_task`).
+    pub(super) fn schedule_local(
         &self,
-        cx: &Context,
         core: &mut Core,
         task: Notified<Arc<Handle>>,
         is_yield: bool,
     ) {
+        let handle = &self.worker.handle;
         let should_notify = if is_yield {
             // Deferred until the driver turns; nobody else can run it before then, so nobody
             // is woken for it.
@@ -562,15 +549,15 @@ impl Handle {
             // worker could run now.
             let alone = !core.run_queue.has_tasks();
             core.run_queue
-                .push_back_or_overflow(task, &self.shared.inject);
+                .push_back_or_overflow(task, &handle.shared.inject);
             !alone
         } else {
             // Never notify for the LIFO slot itself: the task runs right after the current
             // one. The task it displaces goes to the queue, where others can steal it.
-            match cx.remote().lifo.push(task) {
+            match self.remote().lifo.push(task) {
                 Some(prev) => {
                     core.run_queue
-                        .push_back_or_overflow(prev, &self.shared.inject);
+                        .push_back_or_overflow(prev, &handle.shared.inject);
                     true
                 }
                 None => false,
@@ -579,22 +566,8 @@ impl Handle {
         // While the core is parked (the driver is delivering events), hold the notification:
         // events come in batches, and `after_park` notifies once for all of them.
         if should_notify && core.park.is_some() {
-            self.notify_parked();
+            handle.notify_parked();
         }
-    }
-}
-
-impl Schedule for Arc<Handle> {
-    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
-        self.shared.owned.remove(task)
-    }
-
-    fn schedule(&self, task: Notified<Self>) {
-        self.schedule_task(task, false);
-    }
-
-    fn yield_now(&self, task: Notified<Self>) {
-        self.schedule_task(task, true);
     }
 }
 
