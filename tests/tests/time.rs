@@ -437,6 +437,9 @@ fn block_on_plain<F: Future>(future: F) -> F::Output {
 #[test]
 fn a_timer_polled_outside_any_runtime_context_still_fires() {
     let rt = Flavor::MultiThread.rt();
+    // Taken before the sleep exists: its deadline is 20 ms after its creation, so at least
+    // 20 ms after this, however long the thread below takes to start on a loaded machine.
+    let start = std::time::Instant::now();
     let (s, t) = rt.block_on(async {
         (
             sleep(Duration::from_millis(20)),
@@ -444,7 +447,6 @@ fn a_timer_polled_outside_any_runtime_context_still_fires() {
         )
     });
     within(LIMIT, move || {
-        let start = std::time::Instant::now();
         block_on_plain(async {
             s.await;
             assert!(t.await.is_err());
