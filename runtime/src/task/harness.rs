@@ -273,23 +273,37 @@ fn cancel_task<T: Future, S: Schedule>(core: &Core<T, S>) {
 
 /// Polls the future under `catch_unwind`; on `Ready` (or a panic) stores the result.
 fn poll_future<T: Future, S: Schedule>(core: &Core<T, S>, cx: Context<'_>) -> Poll<()> {
+    // If the poll panics, the future is dropped on this thread while the panic unwinds, as
+    // tokio does (its destructor sees `std::thread::panicking()`; tokio's `panic_in_task`
+    // checks it). Its destructor may panic too: that second panic is caught inside the
+    // guard's drop (a panic escaping a destructor during unwinding would abort the process);
+    // the panic hook has printed it, and the task reports the first.
+    struct DropFutureOnUnwind<'a, T: Future, S: Schedule> {
+        core: &'a Core<T, S>,
+    }
+
+    impl<T: Future, S: Schedule> Drop for DropFutureOnUnwind<'_, T, S> {
+        fn drop(&mut self) {
+            let dropped = panic::catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: only reached while unwinding out of `poll`, whose caller holds
+                // RUNNING.
+                unsafe { self.core.drop_future_or_output() }
+            }));
+            drop(dropped);
+        }
+    }
+
     let res = panic::catch_unwind(AssertUnwindSafe(|| {
+        let guard = DropFutureOnUnwind { core };
         // SAFETY: the caller holds RUNNING and the stage is `Running`.
-        unsafe { core.poll(cx) }
+        let res = unsafe { guard.core.poll(cx) };
+        std::mem::forget(guard);
+        res
     }));
     let output = match res {
         Ok(Poll::Pending) => return Poll::Pending,
         Ok(Poll::Ready(output)) => Ok(output),
         Err(panic) => {
-            // The future must still be dropped, on this thread, before the error is stored.
-            // Only now that the poll's panic is caught: dropped while it unwound, a future
-            // whose destructor panics too would abort the process. That second panic has
-            // been printed by the panic hook; the task reports the first.
-            let dropped = panic::catch_unwind(AssertUnwindSafe(|| {
-                // SAFETY: the caller holds RUNNING.
-                unsafe { core.drop_future_or_output() }
-            }));
-            drop(dropped);
             core.scheduler.unhandled_panic();
             Err(JoinError::panic(core.task_id, panic))
         }
