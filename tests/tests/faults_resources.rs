@@ -9,41 +9,10 @@ use std::time::{Duration, Instant};
 
 use runtime::io::{AsyncReadExt, AsyncWriteExt};
 use runtime::net::{TcpListener, TcpStream};
-use runtime::runtime::{Builder, Runtime};
+use runtime_tests::{current_thread_rt, multi_thread_rt, within, Counter};
 
 /// Generous: a loaded 2-core machine is slow, and none of these should take more than a blink.
 const LIMIT: Duration = Duration::from_secs(20);
-
-fn multi_thread() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn current_thread() -> Runtime {
-    Builder::new_current_thread().enable_all().build().unwrap()
-}
-
-/// Runs `f` on a thread of its own and fails the test if it does not finish within `LIMIT`.
-fn within<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (tx, rx) = std_mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(LIMIT)
-        .unwrap_or_else(|_| panic!("{what} did not finish within {LIMIT:?}"))
-}
-
-/// Counts drops, for "every task's future was dropped".
-struct Dropped(Arc<AtomicUsize>);
-
-impl Drop for Dropped {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
 
 /// `connect` under `EMFILE` returns the error, and works again once descriptors free up. In a
 /// child process with a low `RLIMIT_NOFILE`, so the other tests keep their descriptors.
@@ -74,7 +43,7 @@ fn connect_under_emfile_is_an_error_and_recovers() {
 }
 
 fn connect_emfile_child() {
-    let rt = current_thread();
+    let rt = current_thread_rt();
     rt.block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -115,8 +84,8 @@ fn connect_emfile_child() {
 /// the reset (or a broken pipe), it does not hang, and the runtime goes on.
 #[test]
 fn a_peer_reset_mid_write_fails_the_write() {
-    for rt in [current_thread(), multi_thread()] {
-        within("a write into a reset connection", move || {
+    for rt in [current_thread_rt(), multi_thread_rt()] {
+        within(LIMIT, move || {
             rt.block_on(async {
                 let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
                 let addr = listener.local_addr().unwrap();
@@ -156,11 +125,11 @@ fn a_peer_reset_mid_write_fails_the_write() {
 /// panics.
 #[test]
 fn a_runtime_dropped_from_its_own_blocking_task() {
-    for rt in [current_thread(), multi_thread()] {
-        let dropped = Arc::new(AtomicUsize::new(0));
+    for rt in [current_thread_rt(), multi_thread_rt()] {
+        let dropped = Counter::new();
         let handle = rt.handle().clone();
         for _ in 0..10 {
-            let guard = Dropped(dropped.clone());
+            let guard = dropped.guard();
             handle.spawn(async move {
                 let _guard = guard;
                 std::future::pending::<()>().await;
@@ -174,18 +143,18 @@ fn a_runtime_dropped_from_its_own_blocking_task() {
         done_rx
             .recv_timeout(LIMIT)
             .expect("dropping the runtime from its blocking task hung");
-        assert_eq!(dropped.load(SeqCst), 10, "every task's future is dropped");
+        assert_eq!(dropped.get(), 10, "every task's future is dropped");
     }
 }
 
 /// A runtime dropped from a blocking task of *another* runtime, while its own tasks run.
 #[test]
 fn a_runtime_dropped_from_another_runtimes_blocking_task() {
-    let outer = multi_thread();
-    let inner = multi_thread();
-    let dropped = Arc::new(AtomicUsize::new(0));
+    let outer = multi_thread_rt();
+    let inner = multi_thread_rt();
+    let dropped = Counter::new();
     for _ in 0..100 {
-        let guard = Dropped(dropped.clone());
+        let guard = dropped.guard();
         inner.spawn(async move {
             let _guard = guard;
             loop {
@@ -200,15 +169,15 @@ fn a_runtime_dropped_from_another_runtimes_blocking_task() {
             .expect("the drop did not panic");
     });
     assert!(started.elapsed() < LIMIT);
-    assert_eq!(dropped.load(SeqCst), 100);
+    assert_eq!(dropped.get(), 100);
 }
 
 /// Shutdown while 32 connections stream data both ways: it completes within a bound, every
 /// task's future is dropped once, and the sockets are closed (the peers see EOF or a reset).
 #[test]
 fn shutdown_under_heavy_io_completes() {
-    for rt in [current_thread(), multi_thread()] {
-        let dropped = Arc::new(AtomicUsize::new(0));
+    for rt in [current_thread_rt(), multi_thread_rt()] {
+        let dropped = Counter::new();
         let streaming = Arc::new(AtomicUsize::new(0));
         let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
         let addr = listener.local_addr().unwrap();
@@ -219,7 +188,7 @@ fn shutdown_under_heavy_io_completes() {
             let (dropped, streaming) = (dropped.clone(), streaming.clone());
             std::thread::spawn(move || {
                 rt.block_on(async move {
-                    let guard = Dropped(dropped);
+                    let guard = dropped.guard();
                     runtime::spawn(async move {
                         let _guard = guard;
                         loop {
@@ -273,22 +242,14 @@ fn shutdown_under_heavy_io_completes() {
         assert_eq!(streaming.load(SeqCst), 32, "every connection is streaming");
         std::thread::sleep(Duration::from_millis(100));
         stop_tx.send(()).unwrap();
-        let rt = within("leaving block_on", move || server.join().unwrap());
+        let rt = within(LIMIT, move || server.join().unwrap());
         let started = Instant::now();
-        within("shutdown under heavy I/O", move || {
-            rt.shutdown_timeout(Duration::from_secs(10))
-        });
+        within(LIMIT, move || rt.shutdown_timeout(Duration::from_secs(10)));
         assert!(started.elapsed() < LIMIT);
-        assert_eq!(
-            dropped.load(SeqCst),
-            1,
-            "the accept loop's future was dropped"
-        );
+        assert_eq!(dropped.get(), 1, "the accept loop's future was dropped");
         // Every peer learns the connection is gone well before its read timeout would fire.
         for client in clients {
-            let lasted = within("a client after the shutdown", move || {
-                client.join().unwrap()
-            });
+            let lasted = within(LIMIT, move || client.join().unwrap());
             assert!(
                 lasted < LIMIT,
                 "a client waited out its read timeout: a socket was left open"
