@@ -26,7 +26,7 @@ pub(crate) mod registration;
 pub(crate) mod scheduled_io;
 
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::*};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -72,6 +72,9 @@ pub(crate) struct Inner {
     registry: mio::Registry,
     waker: mio::Waker,
     slots: RwLock<Slab<Slot>>,
+    /// How many registrations the table holds, written under its write lock. A busy turn
+    /// with none skips `epoll_wait`: see `Driver::turn`.
+    registrations: AtomicUsize,
     next_generation: AtomicU32,
     is_shutdown: AtomicBool,
 }
@@ -99,6 +102,7 @@ pub fn new(max_events: usize, busy_events: usize) -> io::Result<(Driver, Handle)
             registry,
             waker,
             slots: RwLock::new(Slab::new()),
+            registrations: AtomicUsize::new(0),
             next_generation: AtomicU32::new(0),
             is_shutdown: AtomicBool::new(false),
         }),
@@ -121,7 +125,19 @@ impl Driver {
     /// Waits at most `timeout` (`None`: until an event or an unpark) for I/O events, and
     /// delivers them: readiness set, waiting tasks woken. Returns how many events it took
     /// (the reactor's own wake-up included).
+    ///
+    /// A busy turn (a zero `timeout`) with no registration in the table does not ask the OS:
+    /// there is no readiness to deliver, and the reactor's own wake-up, if one is pending,
+    /// stays in epoll for the next turn that sleeps (which then returns at once, as an unpark
+    /// asks). This is the turn a task that yields in a loop causes every round (yields wait
+    /// for the driver), so on a runtime without sockets it costs a load instead of a system
+    /// call.
     pub fn turn(&mut self, timeout: Option<Duration>) -> usize {
+        // Relaxed: a registration racing this load is seen by the next turn (every sleeping
+        // turn polls whatever the count says), and its readiness stays in epoll until then.
+        if timeout == Some(Duration::ZERO) && self.handle.inner.registrations.load(Relaxed) == 0 {
+            return 0;
+        }
         let events = match (&mut self.busy_events, timeout) {
             (Some(busy), Some(Duration::ZERO)) => busy,
             _ => &mut self.events,
@@ -235,10 +251,12 @@ impl Handle {
             if slots.vacant_key() > SLOT_MASK {
                 return Err(io::Error::other("too many I/O registrations"));
             }
-            slots.insert(Slot {
+            let slot = slots.insert(Slot {
                 io: io.clone(),
                 generation,
-            })
+            });
+            self.inner.registrations.store(slots.len(), Relaxed);
+            slot
         };
         let token = make_token(slot, generation);
         if let Err(e) = self
@@ -246,7 +264,9 @@ impl Handle {
             .registry
             .register(source, token, interest.to_mio())
         {
-            self.inner.slots.write().remove(slot);
+            let mut slots = self.inner.slots.write();
+            slots.remove(slot);
+            self.inner.registrations.store(slots.len(), Relaxed);
             return Err(e);
         }
         Ok((io, slot))
@@ -262,6 +282,7 @@ impl Handle {
         let mut slots = self.inner.slots.write();
         if slots.get(slot).is_some_and(|s| Arc::ptr_eq(&s.io, io)) {
             slots.remove(slot);
+            self.inner.registrations.store(slots.len(), Relaxed);
         }
     }
 }
@@ -335,6 +356,50 @@ mod tests {
             &second
         ));
         assert!(lookup(&slots, make_token(slot + 1, 8)).is_none());
+    }
+
+    /// A busy turn with nothing registered skips the system call and loses nothing: an
+    /// unpark made before it still ends the next sleeping turn at once, and a registration
+    /// made after it has its readiness delivered by the next busy turn.
+    #[test]
+    fn a_busy_turn_with_nothing_registered_loses_no_wake_up_and_no_readiness() {
+        use std::io::Write;
+        let (mut driver, handle) = new(1024, 1024).unwrap();
+        handle.unpark();
+        assert_eq!(
+            driver.turn(Some(Duration::ZERO)),
+            0,
+            "nothing registered: no poll"
+        );
+        let start = std::time::Instant::now();
+        let taken = driver.turn(Some(Duration::from_secs(30)));
+        assert_eq!(taken, 1, "the pending unpark is the one event");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "a sleeping turn slept through an unpark a skipped busy turn left pending"
+        );
+
+        let (mut ours, mut theirs) = mio::net::UnixStream::pair().unwrap();
+        let (io, slot) = handle
+            .add_source(&mut ours, ready::Interest::READABLE)
+            .unwrap();
+        theirs.write_all(b"x").unwrap();
+        let mut turns = 0;
+        while !io.ready_now(ready::Interest::READABLE).ready.is_readable() {
+            driver.turn(Some(Duration::ZERO));
+            turns += 1;
+            assert!(
+                turns < 1_000,
+                "a busy turn never delivered a registered readiness"
+            );
+            std::thread::yield_now();
+        }
+        // Released again, the table is empty and busy turns skip the poll once more.
+        handle.deregister_source(&mut ours).unwrap();
+        handle.release_slot(&io, slot);
+        theirs.write_all(b"y").unwrap();
+        handle.unpark();
+        assert_eq!(driver.turn(Some(Duration::ZERO)), 0);
     }
 
     /// A busy turn takes at most its smaller batch; the events it leaves come out on later
@@ -450,7 +515,12 @@ mod tests {
 
     #[test]
     fn the_tick_wraps_to_zero_after_its_largest_value() {
-        let (mut driver, _handle) = new(8, 8).unwrap();
+        let (mut driver, handle) = new(8, 8).unwrap();
+        // With nothing registered a busy turn skips the poll and the tick with it.
+        let (mut ours, _theirs) = mio::net::UnixStream::pair().unwrap();
+        let _registered = handle
+            .add_source(&mut ours, ready::Interest::READABLE)
+            .unwrap();
         driver.tick = scheduled_io::TICK_MAX;
         driver.turn(Some(Duration::ZERO));
         assert_eq!(driver.tick, 0);
