@@ -11,9 +11,10 @@
 //! `unpark` works from any thread and is cheap when the driver is not parked.
 
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::Duration;
 
+use crossbeam_utils::CachePadded;
 use runtime_net::driver as io_driver;
 use runtime_time::driver as time;
 
@@ -97,8 +98,11 @@ pub(crate) struct Handle {
     pub(crate) time: Option<time::Handle>,
     /// `None` on a runtime built without `enable_io()`.
     pub(crate) io: Option<io_driver::Handle>,
-    /// Counts turns of the driver, so the monitor can tell whether anyone turned it lately.
-    turns: AtomicU64,
+    /// Set by every turn of the driver, cleared by the monitor's sample: whether anyone
+    /// turned it since. A flag rather than a count, so that a turn only reads it (a line
+    /// every worker keeps in its cache) unless the monitor has cleared it since the last
+    /// one; on a line of its own, away from the handles beside it.
+    turned: CachePadded<AtomicBool>,
     /// `Cfg::spawn_blocking`, made current with the reactor.
     spawn_blocking: runtime_net::blocking::SpawnBlocking,
 }
@@ -131,7 +135,7 @@ impl Driver {
                 unpark,
                 time: time_handle,
                 io: io_handle,
-                turns: AtomicU64::new(0),
+                turned: CachePadded::new(AtomicBool::new(false)),
                 spawn_blocking: cfg.spawn_blocking,
             },
         ))
@@ -180,15 +184,16 @@ impl Driver {
 
 impl Handle {
     fn count_turn(&self) {
-        // Called only by the holder of the driver's lock, so a plain load and store (no RMW)
-        // cannot lose a count. Relaxed: a hint for the monitor, which compares two samples.
-        self.turns
-            .store(self.turns.load(Relaxed).wrapping_add(1), Relaxed);
+        // Relaxed: a hint for the monitor, which turns the driver itself when a whole
+        // interval passed without a turn; a late flag costs at most one needless turn.
+        if !self.turned.load(Relaxed) {
+            self.turned.store(true, Relaxed);
+        }
     }
 
-    /// How many times the driver has been turned (parked in or polled).
-    pub(crate) fn turns(&self) -> u64 {
-        self.turns.load(Relaxed)
+    /// Whether the driver has been turned (parked in or polled) since the last call.
+    pub(crate) fn take_turned(&self) -> bool {
+        self.turned.swap(false, Relaxed)
     }
 
     /// Wakes the thread parked in the driver, or makes its next park return at once.

@@ -134,11 +134,14 @@ impl<D: Sleep> Parker<D> {
     /// unpark either way.
     pub(crate) fn park_yield(&mut self, handle: &D::Handle) {
         // Consume a pending unpark: the caller is about to look for work anyway.
-        // Acquire: pairs with the Release in `unpark`.
-        let _ = self
-            .inner
-            .state
-            .compare_exchange(NOTIFIED, EMPTY, Acquire, Relaxed);
+        // Acquire: pairs with the Release in `unpark`. The load first spares the common case
+        // (nothing pending) a locked instruction on every busy turn.
+        if self.inner.state.load(Relaxed) == NOTIFIED {
+            let _ = self
+                .inner
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, Acquire, Relaxed);
+        }
         if let Some(mut driver) = self.inner.shared.driver.try_lock() {
             driver.park_timeout(handle, Duration::ZERO);
         }

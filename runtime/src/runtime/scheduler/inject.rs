@@ -8,13 +8,16 @@
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
-use crate::loom::{AtomicUsize, Mutex, Ordering::*};
+use crate::loom::{AtomicBool, AtomicUsize, Mutex, Ordering::*};
 use crate::task::{Header, Notified};
 
 pub(crate) struct Inject<S: 'static> {
     synced: Mutex<Synced>,
     /// Tasks in the queue. Written under the lock; read without it as a hint.
     len: AtomicUsize,
+    /// `Synced::is_closed`, readable without the lock: workers look at it on every turn of
+    /// the driver, and taking the lock there made both workers bounce its line each time.
+    closed: AtomicBool,
     _p: PhantomData<S>,
 }
 
@@ -37,6 +40,7 @@ impl<S: 'static> Inject<S> {
                 is_closed: false,
             }),
             len: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
             _p: PhantomData,
         }
     }
@@ -56,12 +60,16 @@ impl<S: 'static> Inject<S> {
     /// Closes the queue; returns `false` if it was already closed.
     pub(crate) fn close(&self) -> bool {
         let mut synced = self.synced.lock();
+        // Release: whoever sees the flag set sees what the closer did before closing.
+        self.closed.store(true, Release);
         !std::mem::replace(&mut synced.is_closed, true)
     }
 
-    /// Whether `close` was called.
+    /// Whether `close` was called. A thread that learns of the close through a later
+    /// synchronisation (the unpark that follows it) sees `true`: the Acquire load pairs with
+    /// the Release store, made under the lock before that unpark.
     pub(crate) fn is_closed(&self) -> bool {
-        self.synced.lock().is_closed
+        self.closed.load(Acquire)
     }
 
     /// Appends a task; drops it if the queue is closed.

@@ -35,7 +35,7 @@ pub(super) struct Shared {
     /// One per core (not per thread: a core moves to another thread in `block_in_place`).
     pub(super) remotes: Box<[CachePadded<Remote>]>,
     /// Tasks scheduled from outside the workers, and local-queue overflow.
-    pub(super) inject: Inject<Arc<Handle>>,
+    pub(super) inject: CachePadded<Inject<Arc<Handle>>>,
     pub(super) idle: Idle,
     pub(super) owned: OwnedTasks<Arc<Handle>>,
     pub(super) synced: Mutex<Synced>,

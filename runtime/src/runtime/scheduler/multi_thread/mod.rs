@@ -80,7 +80,7 @@ impl MultiThread {
         let handle = Arc::new(Handle {
             shared: Shared {
                 remotes: remotes.into_boxed_slice(),
-                inject: Inject::new(),
+                inject: CachePadded::new(Inject::new()),
                 idle,
                 owned: OwnedTasks::new(size * 4),
                 synced: Mutex::new(Synced { sleepers }),

@@ -113,7 +113,7 @@ pub(super) fn run(handle: Arc<Handle>) {
     let monitor = &handle.shared.monitor;
     let remotes = &handle.shared.remotes;
     let mut last = vec![0u64; remotes.len()];
-    let mut last_turns = handle.driver.turns();
+    handle.driver.take_turned();
     let mut interval = MIN_INTERVAL;
     let mut shutdown = monitor.shutdown.lock();
     while !*shutdown {
@@ -142,11 +142,11 @@ pub(super) fn run(handle: Arc<Handle>) {
         }
         // Turn the driver if nobody did for a whole interval and no worker holds it; the wakes
         // it causes take the shared lock, so not under ours.
-        let turns = handle.driver.turns();
-        if turns == last_turns {
+        if !handle.driver.take_turned() {
             shutdown = unlocked(&monitor.shutdown, shutdown, || turn_driver_if_free(&handle));
+            // The monitor's own turn does not count as someone else's.
+            handle.driver.take_turned();
         }
-        last_turns = handle.driver.turns();
         let mut stranded = false;
         for (remote, last) in remotes.iter().zip(last.iter_mut()) {
             let count = remote.polls.load();

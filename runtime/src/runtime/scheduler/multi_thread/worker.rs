@@ -224,7 +224,7 @@ impl Context {
                 if !coop::has_budget_remaining() {
                     // Not enough budget to run it now: to the back of the queue.
                     core.run_queue
-                        .push_back_or_overflow(task, &handle.shared.inject);
+                        .push_back_or_overflow(task, &*handle.shared.inject);
                     return Ok(core);
                 }
                 lifo_polls += 1;
@@ -319,7 +319,7 @@ impl Context {
         // The driver has turned: the deferred tasks may run again.
         for task in core.deferred.drain(..) {
             core.run_queue
-                .push_back_or_overflow(task, &self.worker.handle.shared.inject);
+                .push_back_or_overflow(task, &*self.worker.handle.shared.inject);
         }
         // Events the driver turned into tasks landed on our queue without waking anyone
         // (notifications wait until the park is over); share them now.
@@ -549,7 +549,7 @@ impl Context {
             // worker could run now.
             let alone = !core.run_queue.has_tasks();
             core.run_queue
-                .push_back_or_overflow(task, &handle.shared.inject);
+                .push_back_or_overflow(task, &*handle.shared.inject);
             !alone
         } else {
             // Never notify for the LIFO slot itself: the task runs right after the current
@@ -557,7 +557,7 @@ impl Context {
             match self.remote().lifo.push(task) {
                 Some(prev) => {
                     core.run_queue
-                        .push_back_or_overflow(prev, &handle.shared.inject);
+                        .push_back_or_overflow(prev, &*handle.shared.inject);
                     true
                 }
                 None => false,
@@ -631,7 +631,7 @@ where
                 // The LIFO task could only run on this core; put it where others can steal it.
                 if let Some(task) = cx.remote().lifo.take() {
                     core.run_queue
-                        .push_back_or_overflow(task, &cx.worker.handle.shared.inject);
+                        .push_back_or_overflow(task, &*cx.worker.handle.shared.inject);
                 }
                 // End the poll on the core's behalf: its next holder counts its own polls.
                 cx.remote().polls.bump();
