@@ -248,6 +248,28 @@ both_flavors! {
         });
     }
 
+    /// Busy turns skip the timers while none is filed (they do not even read the clock):
+    /// a timer filed while tasks yield forever must still fire, whether the block_on
+    /// future or a spawned task files it.
+    fn a_timer_filed_while_tasks_yield_forever_fires() {
+        within(SOON, || {
+            let rt = builder().enable_time().build().unwrap();
+            rt.block_on(async {
+                for _ in 0..3 {
+                    drop(runtime::spawn(spinner(Arc::new(AtomicBool::new(false)))));
+                }
+                // Let the spinners run a while with no timer anywhere.
+                yield_n(100).await;
+                runtime::time::sleep(Duration::from_millis(20)).await;
+                let spawned = runtime::spawn(async {
+                    yield_n(10).await;
+                    runtime::time::sleep(Duration::from_millis(20)).await;
+                });
+                spawned.await.unwrap();
+            });
+        });
+    }
+
     fn block_on_future_that_yields_lets_spawned_tasks_run() {
         within(SOON, || {
             let rt = rt();

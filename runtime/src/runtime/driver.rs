@@ -166,7 +166,11 @@ impl Driver {
         handle.count_turn();
         self.sleep(Some(duration));
         if let Some(time) = &self.time {
-            time.process();
+            if duration.is_zero() {
+                time.process_busy();
+            } else {
+                time.process();
+            }
         }
     }
 
