@@ -4,14 +4,16 @@
 Both checkouts must have built their benches first (`cargo bench -p runtime-benches --no-run`
 in each). Every round runs each bench binary of A, then of B (the order flips every round, so
 drift in the machine's speed falls on both sides), with only the `runtime` variants selected
-(criterion ids ending in `/runtime`). The report is the median over rounds of each side's
-criterion estimate, and B / A.
+(criterion ids ending in `/runtime`). Each run's figure is the median time per
+iteration over criterion's samples (its headline mean is at the mercy of one descheduled
+sample); the report is the median over rounds of those, and B / A.
 
     python3 benches/ab.py /work/wt-base /work/main --rounds 3 --out target/ab.tsv
 """
 
 import argparse
 import glob
+import json
 import os
 import re
 import statistics
@@ -59,7 +61,20 @@ def run(checkout, bench, measure):
     ).stdout
     # criterion prints the id on its own line when it is long; join it with the next one.
     out = re.sub(r"^(\S+/runtime)\n\s+time:", r"\1 time:", out, flags=re.M)
-    return {m.group(1): float(m.group(2)) * UNITS[m.group(3)] for m in RESULT.finditer(out)}
+    return {m.group(1): sample_median(checkout, m.group(1)) for m in RESULT.finditer(out)}
+
+
+def sample_median(checkout, bid):
+    """The median time per iteration over criterion's samples of `bid`, in ns.
+
+    Criterion's headline figure is a mean, which one descheduled sample on a loaded 2-core
+    machine can move by tens of percent; the median over its samples is what a typical
+    iteration costs.
+    """
+    path = os.path.join(checkout, "target", "criterion", *bid.split("/"), "new", "sample.json")
+    with open(path) as f:
+        data = json.load(f)
+    return statistics.median(t / n for t, n in zip(data["times"], data["iters"]))
 
 
 def main():
@@ -82,7 +97,7 @@ def main():
             for side, checkout in sides:
                 for bid, ns in run(checkout, bench, args.measure).items():
                     samples.setdefault((bid, side), []).append(ns)
-                    print(f"round {r + 1} {side} {bid} {ns / 1e3:.1f} µs", flush=True)
+                    print(f"round {r + 1} {side} {bid} {ns / 1e3:.3f} µs", flush=True)
 
     ids = sorted({bid for bid, _ in samples})
     lines = ["id\tA_median_us\tB_median_us\tB/A\trounds"]
@@ -91,7 +106,7 @@ def main():
         if not a or not b:
             continue
         ma, mb = statistics.median(a), statistics.median(b)
-        lines.append(f"{bid}\t{ma / 1e3:.2f}\t{mb / 1e3:.2f}\t{mb / ma:.3f}\t{len(a)}/{len(b)}")
+        lines.append(f"{bid}\t{ma / 1e3:.4f}\t{mb / 1e3:.4f}\t{mb / ma:.3f}\t{len(a)}/{len(b)}")
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")
